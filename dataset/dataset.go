@@ -56,6 +56,9 @@ type Dataset struct {
 	Meta []Column
 	// Image is the image layout of each row, or zero.
 	Image ImageShape
+	// SourceType is the element type in the file the data came from, e.g.
+	// "uint8" or "float64"; X is always float32.
+	SourceType string
 }
 
 // Len returns the number of observations.

@@ -1,0 +1,5 @@
+// Package all registers every format latent reads and writes with package
+// formats. Import it for its side effect:
+//
+//	import _ "github.com/latentlab/latent/formats/all"
+package all
