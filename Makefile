@@ -1,0 +1,22 @@
+# The two commands a newcomer needs are in README.md: `make demo` and `make test`.
+GO ?= go
+
+.PHONY: setup demo test build bench fmt
+
+setup:
+	@./scripts/setup.sh
+
+# The main job on the built-in data.
+demo: setup
+	$(GO) run ./cmd/latent info testdata/fashion-mnist/t10k-images-idx3-ubyte.gz
+
+# Every test, with vet and a formatting check.
+test: setup
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) vet ./...
+	$(GO) vet -tags purego ./...
+	$(GO) test ./...
+	CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/latent
+
+build: setup
+	$(GO) build -o latent ./cmd/latent
