@@ -3,3 +3,7 @@
 //
 //	import _ "github.com/latentlab/latent/formats/all"
 package all
+
+import (
+	_ "github.com/latentlab/latent/formats/tsv"
+)
