@@ -5,5 +5,7 @@
 package all
 
 import (
+	_ "github.com/latentlab/latent/formats/idx"
+	_ "github.com/latentlab/latent/formats/npy"
 	_ "github.com/latentlab/latent/formats/tsv"
 )
