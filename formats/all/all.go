@@ -6,6 +6,8 @@ package all
 
 import (
 	_ "github.com/latentlab/latent/formats/idx"
+	_ "github.com/latentlab/latent/formats/imagedir"
 	_ "github.com/latentlab/latent/formats/npy"
+	_ "github.com/latentlab/latent/formats/safetensors"
 	_ "github.com/latentlab/latent/formats/tsv"
 )
