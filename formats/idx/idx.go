@@ -386,16 +386,26 @@ func streamChunks(r io.Reader, total int64, fn func(off int64, b []byte)) (int64
 		b   []byte
 		err error
 	}
+	// Buffers are made on demand, so that a short stream behind a lying
+	// header costs one of them.
 	const nbuf = 3
 	free := make(chan []byte, nbuf)
 	full := make(chan piece, nbuf)
-	for range nbuf {
-		free <- make([]byte, chunkSize)
-	}
 	go func() {
 		defer close(full)
+		made := 0
 		for off := int64(0); off < total; {
-			b := <-free
+			var b []byte
+			select {
+			case b = <-free:
+			default:
+				if made < nbuf {
+					b = make([]byte, chunkSize)
+					made++
+				} else {
+					b = <-free
+				}
+			}
 			n := int(min(chunkSize, total-off))
 			m, err := io.ReadFull(r, b[:n])
 			full <- piece{b[:m], err}
