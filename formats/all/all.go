@@ -5,6 +5,7 @@
 package all
 
 import (
+	_ "github.com/latentlab/latent/formats/csvfmt"
 	_ "github.com/latentlab/latent/formats/idx"
 	_ "github.com/latentlab/latent/formats/imagedir"
 	_ "github.com/latentlab/latent/formats/npy"

@@ -159,12 +159,14 @@ func Load(path string, opt formats.Options) (*dataset.Dataset, error) {
 	return d, nil
 }
 
-// AttachMetadata reads the metadata file at path for d's rows, adds its
-// columns to d.Meta and sets d's labels from the column labelColumn names
-// (see ChooseLabels). Errors name the metadata file and, for a row count
-// that differs, d.Name too.
-func AttachMetadata(d *dataset.Dataset, path, labelColumn string) error {
-	return attach(d, path, d.Name, labelColumn, false)
+// AttachMetadata reads the metadata file at path for the rows of d, which
+// were read from dataPath, adds its columns to d.Meta and sets d's labels
+// from the one of them that labelColumn names (see ChooseLabels). With
+// truncated, d holds only the first rows of dataPath (a row limit), and a
+// metadata file with more rows is cut to match. Errors name the metadata
+// file and, for row counts that differ, dataPath too.
+func AttachMetadata(d *dataset.Dataset, path, dataPath, labelColumn string, truncated bool) error {
+	return attach(d, path, dataPath, labelColumn, truncated)
 }
 
 func attach(d *dataset.Dataset, path, vectorsName, labelColumn string, truncated bool) error {
@@ -191,7 +193,7 @@ func attachFrom(d *dataset.Dataset, r io.Reader, path, vectorsName, labelColumn 
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	d.Meta = append(d.Meta, cols...)
-	if err := ChooseLabels(d, labelColumn); err != nil {
+	if err := chooseLabels(d, d.Meta[len(d.Meta)-len(cols):], labelColumn); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil

@@ -338,28 +338,33 @@ func equalStrings(a, b []string) bool {
 // "labels" or "class" (ignoring case), else none. An unknown name is an
 // error that lists the columns.
 func ChooseLabels(d *dataset.Dataset, name string) error {
+	return chooseLabels(d, d.Meta, name)
+}
+
+// chooseLabels is ChooseLabels among the columns cols.
+func chooseLabels(d *dataset.Dataset, cols []dataset.Column, name string) error {
 	col := -1
 	if name != "" {
-		for i, c := range d.Meta {
+		for i, c := range cols {
 			if c.Name == name {
 				col = i
 				break
 			}
 		}
 		if col < 0 {
-			for i, c := range d.Meta {
+			for i, c := range cols {
 				if strings.EqualFold(c.Name, name) {
 					col = i
 					break
 				}
 			}
 		}
-		if k, err := strconv.Atoi(name); col < 0 && err == nil && k >= 0 && k < len(d.Meta) {
+		if k, err := strconv.Atoi(name); col < 0 && err == nil && k >= 0 && k < len(cols) {
 			col = k
 		}
 		if col < 0 {
-			names := make([]string, len(d.Meta))
-			for i, c := range d.Meta {
+			names := make([]string, len(cols))
+			for i, c := range cols {
 				names[i] = strconv.Quote(c.Name)
 			}
 			if len(names) == 0 {
@@ -367,12 +372,12 @@ func ChooseLabels(d *dataset.Dataset, name string) error {
 			}
 			return fmt.Errorf("no metadata column %q (columns: %s)", name, strings.Join(names, ", "))
 		}
-	} else if len(d.Meta) == 1 {
+	} else if len(cols) == 1 {
 		col = 0
 	} else {
 	search:
 		for _, want := range labelNames {
-			for i, c := range d.Meta {
+			for i, c := range cols {
 				if strings.EqualFold(c.Name, want) {
 					col = i
 					break search
@@ -381,7 +386,7 @@ func ChooseLabels(d *dataset.Dataset, name string) error {
 		}
 	}
 	if col >= 0 {
-		d.SetLabels(d.Meta[col].Values)
+		d.SetLabels(cols[col].Values)
 	}
 	return nil
 }
