@@ -68,12 +68,14 @@ func (t DType) String() string {
 // FormatError reports that the input is not a valid IDX file.
 type FormatError string
 
+// Error implements the error interface.
 func (e FormatError) Error() string { return "idx: invalid format: " + string(e) }
 
 // UnsupportedError reports that the input uses a feature this package does
 // not handle.
 type UnsupportedError string
 
+// Error implements the error interface.
 func (e UnsupportedError) Error() string { return "idx: unsupported feature: " + string(e) }
 
 // maxCount bounds the number of values of one file so that count*8 bytes

@@ -26,12 +26,14 @@ const maxCount = math.MaxInt / 8
 // FormatError reports that the input is not a valid .npy file.
 type FormatError string
 
+// Error implements the error interface.
 func (e FormatError) Error() string { return "npy: invalid format: " + string(e) }
 
 // UnsupportedError reports that the input uses a feature this package does
 // not handle.
 type UnsupportedError string
 
+// Error implements the error interface.
 func (e UnsupportedError) Error() string { return "npy: unsupported feature: " + string(e) }
 
 // DType is an element type: a kind ('f' float, 'i' signed, 'u' unsigned,
