@@ -17,9 +17,9 @@ func BenchmarkReadFile(b *testing.B) {
 	if err := WriteFile(p, []Tensor{FromFloat32("x", []int{rows, cols}, x)}, nil); err != nil {
 		b.Fatal(err)
 	}
-	b.SetBytes(int64(4 * rows * cols))
-	b.ReportAllocs()
 	b.Run("ReadFile", func(b *testing.B) {
+		b.SetBytes(int64(4 * rows * cols))
+		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := ReadFile(p); err != nil {
 				b.Fatal(err)
