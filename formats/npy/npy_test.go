@@ -206,6 +206,19 @@ func TestLoadLabels(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(names, []string{"0", "2", "1"}) {
 		t.Errorf("float labels: %v, %v", names, err)
 	}
+	dir := t.TempDir()
+	for name, c := range map[string]struct{ data, want string }{
+		"binary.lbl": {"ab\x00cd", "neither .npy nor text (NUL byte at offset 2)"},
+		"utf8.lbl":   {"ok\nb\xffd\n", "utf8.lbl:2: label is not valid UTF-8"},
+		"float.npy":  {string(npyBytes(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1,)}", []byte{0, 0, 0xc0, 0x3f})), "label 0 is 1.5, not an integer"},
+		"wide.npy":   {string(npyBytes(1, "{'descr': '<i8', 'fortran_order': False, 'shape': (1, 2)}", make([]byte, 16))), "labels must have shape (n,) or (n, 1), not (1, 2)"},
+	} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(c.data), 0o644)
+		if _, err := ReadLabels(p); err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: %v, want %q", name, err, c.want)
+		}
+	}
 	_, err = formats.Load(filepath.Join("testdata", "f4_c.npy"), formats.Options{Labels: filepath.Join("testdata", "labels.txt")})
 	if err == nil || !strings.Contains(err.Error(), "f4_c.npy holds 3 rows but its labels file") {
 		t.Errorf("count mismatch: %v", err)
