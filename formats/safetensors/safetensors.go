@@ -71,6 +71,7 @@ type FormatError struct {
 	Msg string
 }
 
+// Error describes the problem and, when known, its byte offset.
 func (e *FormatError) Error() string {
 	if e.Offset >= 0 {
 		return fmt.Sprintf("safetensors: invalid file at byte %d: %s", e.Offset, e.Msg)
@@ -87,6 +88,7 @@ func formatErr(off int64, format string, args ...any) error {
 // cannot convert.
 type UnsupportedError string
 
+// Error names the unsupported feature.
 func (e UnsupportedError) Error() string { return "safetensors: unsupported: " + string(e) }
 
 // Tensor is one named tensor. Data holds its elements, little-endian and
