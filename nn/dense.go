@@ -1,0 +1,132 @@
+package nn
+
+import (
+	"math/rand/v2"
+
+	"github.com/latentlab/latent/mat32"
+)
+
+// Dense is a fully connected layer y = act(x·Wᵀ + b), with W stored
+// out×in as PyTorch's nn.Linear stores it (so its "weight" and "bias"
+// tensors load from and save to a PyTorch state dict unchanged).
+//
+// The activation is optional and fused: the bias is written into the
+// output before the GEMM accumulates onto it, the activation is applied in
+// place, and Backward computes the activation's derivative and the bias
+// gradient in one pass over the output. A Dense with Act a gives the same
+// result as a Dense followed by NewActivation(a), with two passes fewer
+// over memory.
+type Dense struct {
+	In, Out int
+	// Act is applied to the output; the zero value is the identity.
+	Act Act
+	// NoInputGrad skips ∂loss/∂x in Backward (which then returns nil). Set
+	// it on a model's first layer, whose input is data: it saves the
+	// largest GEMM of the backward pass.
+	NoInputGrad bool
+
+	W, B *Param
+
+	x       *mat32.Dense
+	y, dz   buffer
+	dx      buffer
+	colSums []float32
+	have    bool
+}
+
+// NewDense returns a Dense layer from in to out values, followed by act,
+// initialised with InitTorch from rng. A nil rng leaves the weights at
+// zero, for a model about to be loaded from a file.
+func NewDense(in, out int, act Act, rng *rand.Rand) *Dense {
+	d := &Dense{In: in, Out: out, Act: act}
+	d.W = newParam("weight", out, in)
+	d.W.FanIn, d.W.FanOut = in, out
+	d.B = newParam("bias", out)
+	d.B.FanIn, d.B.FanOut, d.B.Bias = in, out, true
+	if rng != nil {
+		InitParams(d.Params(), InitTorch, rng)
+	}
+	return d
+}
+
+// Params returns the weight (out×in) and the bias (out).
+func (d *Dense) Params() []*Param { return []*Param{d.W, d.B} }
+
+// Forward returns act(x·Wᵀ + b).
+func (d *Dense) Forward(x *mat32.Dense, mode Mode) *mat32.Dense {
+	checkCols("Dense", x, d.In)
+	n := x.Rows
+	y := d.y.get(n, d.Out)
+	fillRows(y, d.B.Data)
+	mat32.Sgemm(false, true, n, d.Out, d.In, 1, x.Data, d.In, d.W.Data, d.In, 1, y.Data, d.Out)
+	d.Act.apply(y.Data)
+	d.x = x
+	d.have = true
+	return y
+}
+
+// Backward accumulates ∂loss/∂W and ∂loss/∂b and returns ∂loss/∂x (nil
+// when NoInputGrad is set).
+func (d *Dense) Backward(dy *mat32.Dense) *mat32.Dense {
+	y := &d.y.m
+	checkBackward("Dense", d.have, dy, y.Rows, d.Out)
+	n := dy.Rows
+	dz := actBiasBackward(&d.dz, dy, y, d.Act, d.B.Grad)
+	// dW (out×in) += dzᵀ·x
+	mat32.Sgemm(true, false, d.Out, d.In, n, 1, dz.Data, d.Out, d.x.Data, d.In, 1, d.W.Grad, d.In)
+	if d.NoInputGrad {
+		return nil
+	}
+	dx := d.dx.get(n, d.In)
+	mat32.Sgemm(false, false, n, d.In, d.Out, 1, dz.Data, d.Out, d.W.Data, d.In, 0, dx.Data, d.In)
+	return dx
+}
+
+// fillRows copies v into every row of m.
+func fillRows(m *mat32.Dense, v []float32) {
+	for i := 0; i < m.Rows; i++ {
+		copy(m.Data[i*m.Cols:(i+1)*m.Cols], v)
+	}
+}
+
+// apply runs a over y in place, in parallel for long slices.
+func (a Act) apply(y []float32) {
+	if a.Kind == KindLinear {
+		return
+	}
+	mat32.Parallel(len(y), elemGrain, func(lo, hi int) {
+		a.forward(y[lo:hi], y[lo:hi])
+	})
+}
+
+// actBiasBackward returns dz = dy·a'(y) (dy itself when a is the
+// identity), computed in dzBuf, and adds the column sums of dz — the bias
+// gradient — into gb. dy and y are rows×len(gb).
+func actBiasBackward(dzBuf *buffer, dy, y *mat32.Dense, a Act, gb []float32) *mat32.Dense {
+	n, c := dy.Rows, dy.Cols
+	if a.Kind == KindLinear {
+		for i := 0; i < n; i++ {
+			mat32.Axpy(1, dy.Data[i*c:(i+1)*c], gb)
+		}
+		return dy
+	}
+	dz := dzBuf.get(n, c)
+	// Columns in parallel: each chunk computes dz and the bias gradient for
+	// its own columns, so the sums do not depend on the number of threads.
+	mat32.Parallel(c, colGrain(n, c), func(lo, hi int) {
+		for i := 0; i < n; i++ {
+			o := i * c
+			a.backward(dz.Data[o+lo:o+hi], dy.Data[o+lo:o+hi], y.Data[o+lo:o+hi])
+			mat32.Axpy(1, dz.Data[o+lo:o+hi], gb[lo:hi])
+		}
+	})
+	return dz
+}
+
+// colGrain returns a column chunk for column-parallel passes over an n×c
+// matrix: about elemGrain values per chunk, a multiple of 16 columns.
+func colGrain(n, c int) int {
+	g := elemGrain / max(n, 1)
+	g = (g + 15) &^ 15
+	return max(g, 16)
+}

@@ -1,0 +1,68 @@
+// Package nn is latent's neural-network layer kit: layers with explicit
+// forward and backward passes on mat32 matrices, losses that return their
+// value and gradient, optimisers, initialisers and the containers a model
+// (autoencoder, VAE, GAN) is assembled from.
+//
+// # Invariants
+//
+// A batch is a *mat32.Dense with one observation per row, float32. Images
+// are rows in HWC order (dataset.ImageShape), so an image batch is NHWC and
+// flattening or reshaping between convolutional and dense layers is free:
+// there are no Flatten or Reshape layers because there is nothing for them
+// to do.
+//
+// Layer.Forward returns a matrix owned by the layer and reused by the next
+// Forward; Backward returns ∂loss/∂input in another owned matrix and adds
+// (never overwrites) the parameter gradients into Param.Grad, so a
+// training step is ZeroGrads → Forward → loss → Backward → Optimizer.Step.
+// Buffers grow to the largest batch seen and are then reused, so a
+// training loop allocates no matrices per batch. A layer keeps a reference
+// to its input for Backward: the caller must not change it in between.
+//
+// Every tensor of a model is a *Param with a dotted name ("enc.0.weight"),
+// a shape and float32 data, which maps one-to-one onto a named F32 tensor
+// in a safetensors file. Dense stores its weight out×in like PyTorch's
+// nn.Linear, so the anchor's PyTorch state dict has the same names and
+// shapes; convolution weights keep the channel of the image side last (see
+// Conv2D, ConvTranspose2D).
+//
+// Shape mismatches, Backward without Forward and impossible layer
+// parameters are caller bugs and panic with a message starting "nn:".
+// Numerical trouble (a NaN loss) is not checked per element; losses return
+// NaN and ClipGradNorm returns a non-finite norm for the caller to act on.
+// Models that take their configuration from a file validate it first with
+// ConvOut, ConvTransposeOut and ParseInit, which return errors.
+//
+// # Speed
+//
+// Dense and convolution layers are one GEMM each way (mat32.Sgemm, OpenBLAS
+// by default); the convolutions use im2col/col2im around the GEMM, in
+// chunks of images whose column buffer stays under 32 MiB. Everything else
+// is arranged so that the GEMMs dominate: the bias is written into the
+// output before the GEMM accumulates onto it, the activation is fused into
+// Dense and the convolutions (applied in place; its derivative and the bias
+// gradient computed in one pass), the first layer can skip its input
+// gradient (NoInputGrad), and the two passes that scalar Go does slowly —
+// the Adam update and the BCE-with-logits loss with its exp and log — are
+// AVX2/FMA assembly on amd64 (internal/kern), with Go fallbacks elsewhere
+// and a float32 exp/log1p/tanh (fastmath.go) for the remaining loops.
+//
+// Elementwise passes run on one goroutine unless a matrix holds more than
+// 256k values: OpenBLAS's worker threads spin for a while after each GEMM,
+// and on two cores handing a short pass to a second goroutine made it
+// slower, not faster.
+//
+// # Determinism
+//
+// Weights come from initialisers driven by a *rand.Rand (dataset.NewRand),
+// and Dropout and Reparam draw from their own *rand.Rand, so one seed gives
+// one run. Every reduction nn does itself (loss sums, bias and
+// normalisation gradients, batch statistics) is split into chunks fixed
+// by the data's shape and combined in order, so its result does not depend
+// on the number of threads. With the same seed and thread count a run is
+// bit-for-bit repeatable. Across thread counts it is not: OpenBLAS blocks a
+// GEMM differently for each thread count, so results agree only to
+// rounding (after a few steps of the MLP VAE, weights within 1e-5;
+// TestDeterministicAcrossThreads; gonum's pure-Go GEMM, built with -tags
+// purego, gave identical bits at 1 and 2 threads).
+package nn

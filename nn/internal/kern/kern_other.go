@@ -1,0 +1,25 @@
+//go:build !amd64 || purego
+
+// Package kern holds the AVX2/FMA assembly behind nn's hottest elementwise
+// passes. On this platform it has none: Enabled is false and the functions
+// panic.
+package kern
+
+// Enabled reports whether the assembly kernels can run: never here.
+const Enabled = false
+
+// AdamConst is the layout the Adam kernel reads its constants from.
+type AdamConst struct {
+	Beta1, Beta2, OneMinusBeta1, OneMinusBeta2 float32
+	Step, InvSqrtBC2, Eps                      float32
+	WeightDecay                                float32
+	Shrink                                     float32
+}
+
+// Adam is unavailable on this platform.
+func Adam(p, g, m, v []float32, c *AdamConst) { panic("kern: no AVX2 on this platform") }
+
+// BCELogits is unavailable on this platform.
+func BCELogits(grad, x, t []float32, scale float32) float64 {
+	panic("kern: no AVX2 on this platform")
+}
