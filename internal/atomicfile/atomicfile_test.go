@@ -38,3 +38,33 @@ func TestWriteUnwritableDir(t *testing.T) {
 		t.Fatal("want an error for a missing directory")
 	}
 }
+
+func TestCreateCommitAbort(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "a.txt")
+	f, err := Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("hello")
+	if _, err := os.Stat(p); !os.IsNotExist(err) {
+		t.Fatal("target exists before Commit")
+	}
+	if err := f.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	f.Abort() // no effect after Commit
+	if got, _ := os.ReadFile(p); string(got) != "hello" {
+		t.Fatalf("got %q", got)
+	}
+	g, _ := Create(p)
+	g.NoSync = true
+	g.WriteString("discarded")
+	g.Abort()
+	if got, _ := os.ReadFile(p); string(got) != "hello" {
+		t.Fatalf("Abort changed the target: %q", got)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Fatalf("leftovers: %v", entries)
+	}
+}
