@@ -59,7 +59,8 @@ func newSpace(x *mat32.Dense) *space {
 	}
 	norms := mat32.RowSqNorms(nil, s.w)
 	// The error bound grows with the norms; centring shrinks them when the
-	// data sit far from the origin (‖mean‖² above half the mean ‖x‖²).
+	// data sit away from the origin (‖mean‖² above a quarter of the mean
+	// ‖x‖²: Fashion-MNIST's pixels go from 162 to 68 on average).
 	means := mat32.ColMeans(nil, s.w)
 	var mean2, avg float64
 	for _, v := range means {
@@ -69,7 +70,7 @@ func newSpace(x *mat32.Dense) *space {
 		avg += float64(v)
 	}
 	avg /= float64(max(len(norms), 1))
-	if mean2 > avg/2 {
+	if mean2 > avg/4 {
 		if s.w == x {
 			s.w = x.Clone()
 		}
@@ -121,7 +122,7 @@ func (s *space) directRow(dst []float32, i int) {
 		q0 := float64(q[0])
 		for l, v := range data {
 			t := float64(v) - q0
-			dst[l] = float32(t * t * sc)
+			dst[l] = float32(float64(t*t) * sc)
 		}
 	case 2:
 		q0, q1 := float64(q[0]), float64(q[1])
@@ -129,7 +130,7 @@ func (s *space) directRow(dst []float32, i int) {
 			p := data[2*l : 2*l+2 : 2*l+2]
 			t0 := float64(p[0]) - q0
 			t1 := float64(p[1]) - q1
-			dst[l] = float32((t0*t0 + t1*t1) * sc)
+			dst[l] = float32((float64(t0*t0) + float64(t1*t1)) * sc)
 		}
 	default:
 		for l := range dst {
@@ -147,22 +148,35 @@ func (s *space) exact(i, l int) float64 {
 	return sqDist64(s.x.Data[i*d:(i+1)*d], s.x.Data[l*d:(l+1)*d]) * s.scale2
 }
 
-// sqDist64 is Σ (a_k − b_k)² accumulated in float64 in index order. For two
-// columns it performs the same operations as directRow, so both give the
-// same value.
+// sqDist64 is Σ (a_k − b_k)² accumulated in float64 in a fixed order (four
+// interleaved partial sums, then (s0+s1)+(s2+s3)). For one and two columns
+// it performs the same operations as directRow, so both give the same
+// value. The conversions keep the compiler from fusing multiply and add,
+// so the value is the same on every platform.
 func sqDist64(a, b []float32) float64 {
 	b = b[:len(a)]
 	if len(a) == 2 {
 		t0 := float64(b[0]) - float64(a[0])
 		t1 := float64(b[1]) - float64(a[1])
-		return t0*t0 + t1*t1
+		return float64(t0*t0) + float64(t1*t1)
 	}
-	var s float64
-	for k, v := range a {
-		t := float64(b[k]) - float64(v)
-		s += t * t
+	var s0, s1, s2, s3 float64
+	k := 0
+	for ; k+4 <= len(a); k += 4 {
+		t0 := float64(b[k]) - float64(a[k])
+		t1 := float64(b[k+1]) - float64(a[k+1])
+		t2 := float64(b[k+2]) - float64(a[k+2])
+		t3 := float64(b[k+3]) - float64(a[k+3])
+		s0 += float64(t0 * t0)
+		s1 += float64(t1 * t1)
+		s2 += float64(t2 * t2)
+		s3 += float64(t3 * t3)
 	}
-	return s
+	for ; k < len(a); k++ {
+		t := float64(b[k]) - float64(a[k])
+		s0 += float64(t * t)
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // err returns a bound on |v − exact(i, l)| for the row value v of the pair.
@@ -191,12 +205,36 @@ func (s *space) rowHi(i int, e float64) float32 {
 	} else {
 		t = e + s.coef*(float64(s.norms[i])+s.maxN) + tiny
 	}
+	t *= 1 + 0x1p-40 // room for the rounding of t itself
 	if t >= math.MaxFloat32 {
 		return float32(math.Inf(1))
 	}
 	f := float32(t)
 	if float64(f) < t {
 		f = math.Nextafter32(f, float32(math.Inf(1)))
+	}
+	return f
+}
+
+// rowLo returns a float32 threshold such that any pair (i, ·) whose row value
+// is below it has an exact distance less than e.
+func (s *space) rowLo(i int, e float64) float32 {
+	var t float64
+	if s.direct {
+		t = (e - tiny) / (1 + relErr)
+	} else {
+		t = e - s.coef*(float64(s.norms[i])+s.maxN) - tiny
+	}
+	t -= math.Abs(t) * 0x1p-40
+	if t <= 0 {
+		return 0 // no row value is below 0
+	}
+	if t >= math.MaxFloat32 {
+		return math.MaxFloat32
+	}
+	f := float32(t)
+	if float64(f) > t {
+		f = math.Nextafter32(f, 0)
 	}
 	return f
 }

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"cmp"
+	"math"
 	"slices"
 )
 
@@ -24,9 +25,11 @@ func cmpCand(a, b cand) int {
 
 // scratch holds one worker's buffers for the row reductions.
 type scratch struct {
-	heap  []float32
-	cands []cand
-	diff  []int
+	heap   []float32
+	cands  []cand
+	diff   []int
+	lo, hi []float32
+	tab    [rankBuckets]int32
 }
 
 // topK returns the k nearest neighbours of row i in neighbour order, given
@@ -162,44 +165,93 @@ func siftDown32(h []float32, j int) {
 	}
 }
 
+// rankBuckets is the number of buckets rankExcess divides the span of its
+// thresholds into.
+const rankBuckets = 512
+
 // rankExcess returns Σ_c max(0, rank(c) − k) over the candidates cs, where
 // rank(c) is the 1-based position of c.idx among all rows but i in neighbour
 // order, given row, the float32 squared distances of i to every row of s.
-// Each cs entry must carry its exact distance in s. cs is sorted in place.
+// Each cs entry must carry its exact distance in s. cs is sorted in place,
+// and row[i] is overwritten.
+//
+// Every row value v is classified against each candidate c with float32
+// thresholds lo_c ≤ hi_c: v < lo_c means the row certainly precedes c,
+// v > hi_c that it certainly does not, and in between the pair is decided
+// exactly. As the thresholds are sorted, the candidates a value certainly
+// precedes form a suffix and the undecided ones a range just before it. A
+// table over rankBuckets equal buckets of [lo_0, hi_last] gives both at once
+// for any bucket that holds no threshold, so most values cost a subtraction,
+// a multiplication and a lookup.
 func rankExcess(sc *scratch, row []float32, i int, s *space, cs []cand, k int) int64 {
 	m := len(cs)
 	if m == 0 {
 		return 0
 	}
 	slices.SortFunc(cs, cmpCand)
-	// before[p] counts the rows that certainly precede candidates p..m−1 (a
-	// suffix, accumulated at its start); exact[p] counts those found by an
-	// exact comparison.
-	before := sc.diff[:0]
-	for range 2 * m {
-		before = append(before, 0)
+	row[i] = float32(math.Inf(1)) // never its own neighbour
+	sc.lo = slices.Grow(sc.lo[:0], m)[:m]
+	sc.hi = slices.Grow(sc.hi[:0], m)[:m]
+	lo, hi := sc.lo, sc.hi
+	for t, c := range cs {
+		lo[t] = s.rowLo(i, c.d)
+		hi[t] = s.rowHi(i, c.d)
 	}
-	sc.diff = before
-	exact := before[m:]
-	before = before[:m]
-	lim := s.rowHi(i, cs[m-1].d)
+	base, lim := lo[0], hi[m-1]
+	inv := float32(rankBuckets) / (lim - base)
+	if !(inv > 0 && inv <= math.MaxFloat32) || m >= 1<<15 {
+		inv = 0 // a single bucket: every value is searched
+	}
+	bucket := func(v float32) int {
+		return min(int(float32(v-base)*inv), rankBuckets-1)
+	}
+	// tab[b] is −1 for a bucket that holds a threshold; fixTable fills the
+	// others.
+	tab := &sc.tab
+	clear(tab[:])
+	for t := range m {
+		tab[bucket(lo[t])] = -1
+		tab[bucket(hi[t])] = -1
+	}
+	fixTable(tab, lo, hi, bucket)
+
+	sc.diff = slices.Grow(sc.diff[:0], 2*m+1)[:2*m+1]
+	clear(sc.diff)
+	before, exact := sc.diff[:m+1], sc.diff[m+1:]
 	for l, v := range row {
-		if v > lim || l == i {
+		if v > lim {
 			continue
 		}
-		e := s.err(i, l, v)
-		lo, hi := float64(v)-e, float64(v)+e
-		// Candidates with d > hi are certainly preceded by l, those with
-		// d < lo certainly not; those in between are decided exactly.
-		p := firstAbove(cs, hi)
-		if p < m {
-			before[p]++
+		if v < base {
+			before[0]++
+			continue
 		}
-		if q := firstAtLeast(cs, lo); q < p {
-			me := cand{s.exact(i, l), l}
+		var p, q int
+		if e := tab[bucket(v)]; e >= 0 {
+			p, q = int(e>>16), int(e&0xffff)
+		} else {
+			p = firstAbove32(lo, v)
+			q = firstAtLeast32(hi, v)
+		}
+		before[p]++
+		if q < p {
+			// Undecided: narrow with this pair's own bound, then exactly.
+			e := s.err(i, l, v)
+			vlo, vhi := float64(v)-e, float64(v)+e
+			var me cand
+			have := false
 			for t := q; t < p; t++ {
-				if me.less(cs[t]) {
+				switch d := cs[t].d; {
+				case vhi < d:
 					exact[t]++
+				case vlo > d:
+				default:
+					if !have {
+						me, have = cand{s.exact(i, l), l}, true
+					}
+					if me.less(cs[t]) {
+						exact[t]++
+					}
 				}
 			}
 		}
@@ -213,13 +265,31 @@ func rankExcess(sc *scratch, row []float32, i int, s *space, cs []cand, k int) i
 	return sum
 }
 
-// firstAbove returns the first index of the sorted cs whose distance is
-// greater than x (len(cs) if none).
-func firstAbove(cs []cand, x float64) int {
-	lo, hi := 0, len(cs)
+// fixTable fills tab[b], for each bucket b that holds no threshold, with
+// p<<16 | q: the numbers of lo and of hi thresholds in buckets before b.
+func fixTable(tab *[rankBuckets]int32, lo, hi []float32, bucket func(float32) int) {
+	var cl, ch [rankBuckets + 1]int32
+	for t := range lo {
+		cl[bucket(lo[t])+1]++
+		ch[bucket(hi[t])+1]++
+	}
+	var p, q int32
+	for b := range tab {
+		p += cl[b]
+		q += ch[b]
+		if tab[b] >= 0 {
+			tab[b] = p<<16 | q
+		}
+	}
+}
+
+// firstAbove32 returns the first index of the sorted t whose value exceeds
+// v (len(t) if none).
+func firstAbove32(t []float32, v float32) int {
+	lo, hi := 0, len(t)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if cs[m].d > x {
+		if t[m] > v {
 			hi = m
 		} else {
 			lo = m + 1
@@ -228,13 +298,13 @@ func firstAbove(cs []cand, x float64) int {
 	return lo
 }
 
-// firstAtLeast returns the first index of the sorted cs whose distance is at
-// least x (len(cs) if none).
-func firstAtLeast(cs []cand, x float64) int {
-	lo, hi := 0, len(cs)
+// firstAtLeast32 returns the first index of the sorted t whose value is at
+// least v (len(t) if none).
+func firstAtLeast32(t []float32, v float32) int {
+	lo, hi := 0, len(t)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if cs[m].d >= x {
+		if t[m] >= v {
 			hi = m
 		} else {
 			lo = m + 1
