@@ -74,8 +74,8 @@ func ints(s string) []int {
 
 type figures struct {
 	trust, cont, pres, acc, accStd, sil float64
-	tNeigh, tAcc, tSil               float64
-	mNeigh, mAcc, mSil               float64 // peak RSS during the call, MiB
+	tNeigh, tAcc, tSil                  float64
+	mNeigh, mAcc, mSil                  float64 // peak RSS during the call, MiB
 }
 
 func run(af anchor.Flags, dir string, k int, sizes, anchorSizes []int) error {
