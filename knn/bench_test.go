@@ -1,0 +1,32 @@
+package knn
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// BenchmarkExact measures brute-force queries against a 60k×784 base, the
+// shape of the Fashion-MNIST benchmark (random data; bench/knn uses the
+// real images), reported as queries per second.
+func BenchmarkExact(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	nb := 60000
+	if testing.Short() {
+		nb = 6000
+	}
+	base := randMatrix(rng, nb, 784)
+	q := randMatrix(rng, 2048, 784)
+	for _, m := range []Metric{Euclidean, Cosine} {
+		b.Run(fmt.Sprint(m), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Exact(context.Background(), base, q, 10, ExactOptions{Metric: m}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(q.Rows)*float64(b.N)/b.Elapsed().Seconds(), "queries/s")
+		})
+	}
+}
