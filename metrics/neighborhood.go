@@ -24,6 +24,10 @@ type NeighborOptions struct {
 	// Progress, if not nil, receives the number of rows done (stage
 	// "neighbourhood").
 	Progress progress.Func
+	// PreservationOnly computes kNN preservation alone, leaving
+	// Trustworthiness and Continuity zero: k may then be up to n − 1, and
+	// the rank counting is skipped.
+	PreservationOnly bool
 }
 
 // NeighborScores holds the neighbourhood metrics of an embedding; see the
@@ -42,9 +46,11 @@ type NeighborScores struct {
 
 // Neighborhood computes trustworthiness, continuity and kNN preservation of
 // the embedding y of the input x (same rows) in one blocked pass. It needs
-// 1 ≤ k < n/2. Memory beyond the inputs is two blocks of distance rows.
+// 1 ≤ k < n/2 (k < n with PreservationOnly). Memory beyond the inputs is
+// two blocks of distance rows, plus a centred copy of a GEMM-route input
+// when centring shrinks its norms (see the package documentation).
 func Neighborhood(ctx context.Context, x, y *mat32.Dense, opt NeighborOptions) (NeighborScores, error) {
-	return neighborhood(ctx, x, y, opt, true)
+	return neighborhood(ctx, x, y, opt, !opt.PreservationOnly)
 }
 
 // Trustworthiness returns T(k) of the embedding y of x, matching

@@ -200,3 +200,24 @@ func TestNeighborhoodCancelAndProgress(t *testing.T) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
+
+func TestNeighborhoodPreservationOnly(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 1))
+	x := randMatrix(rng, 50, 12, 0)
+	y := project(rng, x, 2, 1)
+	full, err := Neighborhood(context.Background(), x, y, NeighborOptions{K: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	only, err := Neighborhood(context.Background(), x, y, NeighborOptions{K: 6, PreservationOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if only.KNNPreservation != full.KNNPreservation || only.Trustworthiness != 0 || only.Continuity != 0 {
+		t.Errorf("preservation only: %+v, full %+v", only, full)
+	}
+	big, err := Neighborhood(context.Background(), x, y, NeighborOptions{K: 49, PreservationOnly: true})
+	if err != nil || big.KNNPreservation != 1 {
+		t.Errorf("k = n-1 keeps every other point: %+v, %v", big, err)
+	}
+}

@@ -240,13 +240,10 @@ func runEval(ctx context.Context, rep *evalReport, want []evalMetric, xd, ed *da
 	}
 	if has("trustworthiness") || has("continuity") || has("knn_preservation") {
 		start := time.Now()
-		var r metrics.NeighborScores
-		var err error
-		if has("trustworthiness") || has("continuity") {
-			r, err = metrics.Neighborhood(ctx, xd.X, ed.X, metrics.NeighborOptions{K: rep.K, Progress: prog})
-		} else {
-			r.KNNPreservation, err = metrics.KNNPreservation(xd.X, ed.X, rep.K)
-		}
+		r, err := metrics.Neighborhood(ctx, xd.X, ed.X, metrics.NeighborOptions{
+			K: rep.K, Progress: prog,
+			PreservationOnly: !has("trustworthiness") && !has("continuity"),
+		})
 		if err != nil {
 			return err
 		}
