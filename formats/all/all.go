@@ -11,4 +11,5 @@ import (
 	_ "github.com/latentlab/latent/formats/npy"
 	_ "github.com/latentlab/latent/formats/safetensors"
 	_ "github.com/latentlab/latent/formats/tsv"
+	_ "github.com/latentlab/latent/formats/word2vec"
 )
