@@ -36,11 +36,20 @@
 //
 // SolverFull works in float64 throughout. When d ≤ n it accumulates the d×d
 // scatter matrix from the centred rows (symmetric rank-k updates on blocks
-// of 256 rows into up to four fixed partial sums) and takes its
-// eigendecomposition (gonum's Dsyev); when d > n it takes the thin SVD of
-// the centred n×d data. Both agree with a float64 SVD to about 1e-12 on
+// of 256 rows into up to four fixed partial sums) and takes its top k
+// eigenpairs; when d > n it takes the thin SVD of the centred n×d data
+// (gonum's Dgesvd). Both agree with a float64 SVD to about 1e-12 on
 // well-separated components; the limits MaxCovarianceDim and MaxSVDValues
 // keep it from running for hours.
+//
+// The top-k eigensolver is written here on gonum's LAPACK parts, because
+// gonum's Dsyev computes all d eigenvectors and spends most of its time
+// doing so: tridiagonal reduction (Dsytrd), all eigenvalues by root-free QL
+// (Dsterf), the k wanted eigenvectors by inverse iteration with tridiagonal
+// solves (re-orthogonalised within clusters of close eigenvalues, as
+// LAPACK's Dstein), and the back-transformation (Dormqr). At d = 784,
+// k = 50 it takes 0.37 of Dsyev's time; the incremental solver uses it for
+// every batch.
 //
 // SolverRandomized is the randomized SVD of Halko, Martinsson & Tropp
 // (2011) with scikit-learn's defaults: a d×(k+10) Gaussian test matrix,

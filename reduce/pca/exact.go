@@ -48,7 +48,7 @@ func fitExact(ctx context.Context, x *mat32.Dense, mom *colMoments, o Options) (
 			return nil, err
 		}
 		o.Progress.Report(progress.Update{Stage: "pca: eigendecomposition", Total: 1})
-		vals, vecs, ok := symEig(c, d, true)
+		vals, vecs, ok := topSymEig(c, d, k)
 		if !ok {
 			return nil, fmt.Errorf("pca: the eigendecomposition of the %d×%d covariance did not converge", d, d)
 		}

@@ -228,18 +228,18 @@ func topSVD(a []float64, m, d, keep int) (s, vt []float64, ok bool) {
 	if m >= d {
 		g := make([]float64, d*d)
 		blas64.Syrk(blas.Trans, 1, ag, 0, blas64.Symmetric{N: d, Stride: d, Uplo: blas.Upper, Data: g})
-		vals, vecs, ok := symEig(g, d, true)
+		vals, vecs, ok := topSymEig(g, d, keep)
 		if !ok {
 			return nil, nil, false
 		}
 		for j := range s {
 			s[j] = math.Sqrt(max(vals[j], 0))
 		}
-		return s, vecs[:keep*d], true
+		return s, vecs, true
 	}
 	g := make([]float64, m*m)
 	blas64.Syrk(blas.NoTrans, 1, ag, 0, blas64.Symmetric{N: m, Stride: m, Uplo: blas.Upper, Data: g})
-	vals, vecs, ok := symEig(g, m, true)
+	vals, vecs, ok := topSymEig(g, m, keep)
 	if !ok {
 		return nil, nil, false
 	}

@@ -6,6 +6,7 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/lapack"
+	"gonum.org/v1/gonum/lapack/gonum"
 	"gonum.org/v1/gonum/lapack/lapack64"
 
 	"github.com/latentlab/latent/mat32"
@@ -196,4 +197,159 @@ func svd(a []float64, m, n int, wantU bool) (s, u, vt []float64, ok bool) {
 		u = ug.Data
 	}
 	return s, u, v.Data, ok
+}
+
+// topEigMin is the order from which topSymEig computes only the wanted
+// eigenvectors instead of all of them.
+const topEigMin = 64
+
+// topSymEig returns the k largest eigenvalues of the n×n symmetric matrix a
+// (upper triangle used; a is overwritten) in descending order, and their
+// eigenvectors as the rows of a k×n matrix.
+//
+// gonum's Dsyev spends more than half its time applying the QL rotations to
+// all n eigenvectors; PCA wants k of them. So, as LAPACK's Dsytrd + Dsterf +
+// Dstein + Dormtr: reduce a to tridiagonal form T = Qᵀ a Q, take all
+// eigenvalues of T (root-free QL, O(n²)), find the k wanted eigenvectors of
+// T by inverse iteration with tridiagonal solves, re-orthogonalising within
+// clusters of close eigenvalues, and map them back with Q. For k > n/4 or
+// small n it calls symEig.
+func topSymEig(a []float64, n, k int) (vals, vecs []float64, ok bool) {
+	if n < topEigMin || 4*k > n {
+		vals, vecs, ok = symEig(a, n, true)
+		if !ok {
+			return nil, nil, false
+		}
+		return vals[:k], vecs[:k*n], true
+	}
+	var impl gonum.Implementation
+	// Dsytrd with the lower triangle: copy the upper triangle down.
+	for i := 0; i < n; i++ {
+		for j := 0; j < i; j++ {
+			a[i*n+j] = a[j*n+i]
+		}
+	}
+	d := make([]float64, n)
+	e := make([]float64, n-1)
+	tau := make([]float64, n-1)
+	work := []float64{0}
+	impl.Dsytrd(blas.Lower, n, a, n, d, e, tau, work, -1)
+	work = make([]float64, max(int(work[0]), 1))
+	impl.Dsytrd(blas.Lower, n, a, n, d, e, tau, work, len(work))
+
+	w := append([]float64(nil), d...)
+	ew := append([]float64(nil), e...)
+	if !impl.Dsterf(n, w, ew) {
+		return nil, nil, false
+	}
+	vals = make([]float64, k)
+	for j := range vals {
+		vals[j] = w[n-1-j]
+	}
+
+	// ‖T‖₁, the tolerances of LAPACK's Dstein.
+	var tnorm float64
+	for i := 0; i < n; i++ {
+		s := math.Abs(d[i])
+		if i > 0 {
+			s += math.Abs(e[i-1])
+		}
+		if i < n-1 {
+			s += math.Abs(e[i])
+		}
+		tnorm = max(tnorm, s)
+	}
+	const eps = 0x1p-52
+	pertol := 10 * eps * max(tnorm, math.SmallestNonzeroFloat64)
+	ortol := 1e-3 * tnorm
+
+	// Eigenvectors of T as the columns of x (n×k), by inverse iteration.
+	x := make([]float64, n*k)
+	y := make([]float64, n)
+	dl, dd, du := make([]float64, n-1), make([]float64, n), make([]float64, n-1)
+	var seed uint64 = 0x9e3779b97f4a7c15
+	start := 0 // first index of the current cluster
+	prev := 0.0
+	for j := 0; j < k; j++ {
+		lam := vals[j]
+		if j > 0 {
+			if vals[j-1]-vals[j] > ortol {
+				start = j
+			}
+			// Keep shifts of (nearly) equal eigenvalues apart, as Dstein.
+			lam = min(lam, prev-pertol)
+		}
+		prev = lam
+		// A fixed pseudo-random start (xorshift), the same on every run.
+		for i := range y {
+			seed ^= seed << 13
+			seed ^= seed >> 7
+			seed ^= seed << 17
+			y[i] = float64(seed>>11)/(1<<53) - 0.5
+		}
+		for it := 0; it < 5; it++ {
+			nrm := 0.0
+			for _, v := range y {
+				nrm = max(nrm, math.Abs(v))
+			}
+			for i := range y {
+				y[i] /= nrm
+			}
+			for tries := 0; ; tries++ {
+				copy(dl, e)
+				copy(du, e)
+				for i := range dd {
+					dd[i] = d[i] - lam
+				}
+				b := append([]float64(nil), y...)
+				if impl.Dgtsv(n, 1, dl, dd, du, b, 1) {
+					copy(y, b)
+					break
+				}
+				if tries == 3 {
+					return nil, nil, false
+				}
+				lam -= pertol
+			}
+			// Orthogonalise against the earlier vectors of the cluster.
+			for c := start; c < j; c++ {
+				var dot float64
+				for i := 0; i < n; i++ {
+					dot += x[i*k+c] * y[i]
+				}
+				for i := 0; i < n; i++ {
+					y[i] -= dot * x[i*k+c]
+				}
+			}
+			var s float64
+			for _, v := range y {
+				s += v * v
+			}
+			s = math.Sqrt(s)
+			if !(s > 0) || math.IsInf(s, 0) {
+				return nil, nil, false
+			}
+			for i := range y {
+				y[i] /= s
+			}
+		}
+		for i := 0; i < n; i++ {
+			x[i*k+j] = y[i]
+		}
+	}
+
+	// Back to the eigenvectors of a: apply Q = H_0 … H_{n-2}, whose
+	// reflectors Dsytrd left below the subdiagonal, to rows 1..n-1 of x
+	// (Dormtr for the lower triangle).
+	work = []float64{0}
+	impl.Dormqr(blas.Left, blas.NoTrans, n-1, k, n-1, a[n:], n, tau, x[k:], k, work, -1)
+	work = make([]float64, max(int(work[0]), k, 1))
+	impl.Dormqr(blas.Left, blas.NoTrans, n-1, k, n-1, a[n:], n, tau, x[k:], k, work, len(work))
+	vecs = make([]float64, k*n)
+	for i := 0; i < n; i++ {
+		for j := 0; j < k; j++ {
+			vecs[j*n+i] = x[i*k+j]
+		}
+	}
+	return vals, vecs, true
 }

@@ -200,9 +200,6 @@ func (p *PCA) fit(ctx context.Context, x *mat32.Dense, o Options, keepU bool) er
 	if err := checkOptions(&o, n, d); err != nil {
 		return err
 	}
-	if err := dataset.CheckFinite("pca", x); err != nil {
-		return err
-	}
 	if o.Solver == SolverIncremental {
 		return p.FitStream(ctx, &denseReader{x: x}, o)
 	}
@@ -211,6 +208,13 @@ func (p *PCA) fit(ctx context.Context, x *mat32.Dense, o Options, keepU bool) er
 	}
 	o.Progress.Report(progress.Update{Stage: "pca: moments", Total: 1})
 	mom := columnMoments(x)
+	// Sums of float32 values and squares cannot overflow float64, so the
+	// moments are finite exactly when x is: one pass checks both.
+	if !allFinite(mom.mean) || !allFinite(mom.m2) {
+		if err := dataset.CheckFinite("pca", x); err != nil {
+			return err
+		}
+	}
 	tv := mom.totalVariance()
 	if !(tv > 0) {
 		return errors.New("pca: the data has no variance (all rows are equal)")
