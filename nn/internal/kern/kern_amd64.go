@@ -1,7 +1,8 @@
 //go:build amd64 && !purego
 
 // Package kern holds the AVX2/FMA assembly behind nn's hottest elementwise
-// passes: the Adam update and the fused BCE-with-logits loss and gradient.
+// passes: the Adam update, the fused BCE-with-logits loss and gradient,
+// and ReLU forward and backward (with the bias gradient).
 // Scalar Go cannot use the vector square root, division and FMA these need;
 // on the MLP VAE step they took as long as the GEMMs they follow.
 // Callers check Enabled and pass slices whose lengths are multiples of 8
@@ -37,3 +38,15 @@ func Adam(p, g, m, v []float32, c *AdamConst)
 //
 //go:noescape
 func BCELogits(grad, x, t []float32, scale float32) float64
+
+// ReLU writes max(x, 0) into y for the first len(x)&^7 elements; y may be
+// x.
+//
+//go:noescape
+func ReLU(y, x []float32)
+
+// ReLUBackward writes dy where y > 0 and 0 elsewhere into dz and adds the
+// result into acc, for the first len(dy)&^7 elements; dz may be dy.
+//
+//go:noescape
+func ReLUBackward(dz, dy, y, acc []float32)

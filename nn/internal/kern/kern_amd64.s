@@ -51,6 +51,55 @@ adamdone:
 	VZEROUPPER
 	RET
 
+// func ReLU(y, x []float32)
+TEXT ·ReLU(SB), NOSPLIT, $0-48
+	MOVQ y_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ x_len+32(FP), CX
+	VXORPS Y15, Y15, Y15
+	SHRQ $3, CX
+	JZ   reludone
+
+reluloop:
+	VMAXPS  (SI), Y15, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     reluloop
+
+reludone:
+	VZEROUPPER
+	RET
+
+// func ReLUBackward(dz, dy, y, acc []float32)
+TEXT ·ReLUBackward(SB), NOSPLIT, $0-96
+	MOVQ dz_base+0(FP), DI
+	MOVQ dy_base+24(FP), SI
+	MOVQ dy_len+32(FP), CX
+	MOVQ y_base+48(FP), DX
+	MOVQ acc_base+72(FP), R8
+	VXORPS Y15, Y15, Y15
+	SHRQ $3, CX
+	JZ   relubdone
+
+relubloop:
+	VCMPPS  $1, (DX), Y15, Y0 // 0 < y
+	VANDPS  (SI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	VADDPS  (R8), Y0, Y1
+	VMOVUPS Y1, (R8)
+	ADDQ    $32, DI
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, R8
+	DECQ    CX
+	JNZ     relubloop
+
+relubdone:
+	VZEROUPPER
+	RET
+
 // Constants for BCELogits, each repeated in 8 lanes.
 #define ABS 0
 #define EXPMIN 32

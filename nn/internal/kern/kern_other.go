@@ -23,3 +23,9 @@ func Adam(p, g, m, v []float32, c *AdamConst) { panic("kern: no AVX2 on this pla
 func BCELogits(grad, x, t []float32, scale float32) float64 {
 	panic("kern: no AVX2 on this platform")
 }
+
+// ReLU is unavailable on this platform.
+func ReLU(y, x []float32) { panic("kern: no AVX2 on this platform") }
+
+// ReLUBackward is unavailable on this platform.
+func ReLUBackward(dz, dy, y, acc []float32) { panic("kern: no AVX2 on this platform") }
