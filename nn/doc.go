@@ -19,6 +19,10 @@
 // training loop allocates no matrices per batch. A layer keeps a reference
 // to its input for Backward: the caller must not change it in between.
 //
+// A layer owns mutable buffers, so one layer (and one model) must not run
+// Forward or Backward from two goroutines at once; a server that encodes
+// concurrently holds one copy of the model per worker.
+//
 // Every tensor of a model is a *Param with a dotted name ("enc.0.weight"),
 // a shape and float32 data, which maps one-to-one onto a named F32 tensor
 // in a safetensors file. Dense stores its weight out×in like PyTorch's

@@ -485,3 +485,18 @@ func TestCallerBugsPanic(t *testing.T) {
 		t.Errorf("ConvTransposeOut error %v", err)
 	}
 }
+
+func TestConcatAndSliceCols(t *testing.T) {
+	a := mat32.FromRows([][]float32{{1, 2}, {3, 4}})
+	b := mat32.FromRows([][]float32{{5}, {6}})
+	c := ConcatCols(nil, a, b)
+	if fmt.Sprint(c.Data) != "[1 2 5 3 4 6]" {
+		t.Errorf("ConcatCols = %v", c.Data)
+	}
+	if s := SliceCols(nil, c, 1, 3); fmt.Sprint(s.Data) != "[2 5 4 6]" || s.Cols != 2 {
+		t.Errorf("SliceCols = %v", s)
+	}
+	mustPanic(t, "concat rows", "part 1 has 1 rows", func() { ConcatCols(nil, a, mat32.New(1, 1)) })
+	mustPanic(t, "slice range", "columns [2,4) of 3", func() { SliceCols(nil, c, 2, 4) })
+	mustPanic(t, "dst shape", "dst is 1×1, want 2×3", func() { ConcatCols(mat32.New(1, 1), a, b) })
+}
