@@ -30,5 +30,7 @@
 // without complaint, and numbers beyond the float32 range become ±Inf.
 //
 // Text is parsed with strconv.ParseFloat on the bytes of each field, without
-// a string allocation per field.
+// a string allocation per field, in chunks of whole lines on all CPUs that
+// are merged in file order: the rows, and the error reported for the first
+// bad line, do not depend on the number of CPUs.
 package word2vec

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"math"
+	"reflect"
 	"testing"
 
 	"github.com/latentlab/latent/dataset"
@@ -18,6 +19,7 @@ func FuzzRead(f *testing.F) {
 			opt.Size = int64(len(data))
 		}
 		d, err := Read(bytes.NewReader(data), opt)
+		sameInSmallChunks(t, data, opt, Read, d, err)
 		if err != nil {
 			return
 		}
@@ -33,6 +35,7 @@ func FuzzReadGloVe(f *testing.F) {
 			opt.Size = int64(len(data))
 		}
 		d, err := ReadGloVe(bytes.NewReader(data), opt)
+		sameInSmallChunks(t, data, opt, ReadGloVe, d, err)
 		if err != nil {
 			return
 		}
@@ -77,4 +80,41 @@ func checkRoundTrip(t *testing.T, d *dataset.Dataset, write func(io.Writer, *dat
 			t.Fatalf("row %d: word %q read back as %q", i, words[i], w)
 		}
 	}
+}
+
+// sameInSmallChunks reads data again with text cut into chunks of a few
+// bytes, which must give the same dataset or the same error.
+func sameInSmallChunks(t *testing.T, data []byte, opt ReadOptions, read func(io.Reader, ReadOptions) (*dataset.Dataset, error), want *dataset.Dataset, wantErr error) {
+	t.Helper()
+	saved := chunkBytes
+	chunkBytes = 7
+	defer func() { chunkBytes = saved }()
+	for _, max := range []int{0, 2} {
+		o := opt
+		o.MaxRows = max
+		got, err := read(bytes.NewReader(data), o)
+		if max == 0 {
+			if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
+				t.Fatalf("in small chunks: error %v, want %v", err, wantErr)
+			}
+			if err == nil && !reflect.DeepEqual(got, want) && !sameNaN(got, want) {
+				t.Fatalf("in small chunks: a different dataset")
+			}
+		} else if err == nil && got.Len() > max {
+			t.Fatalf("MaxRows %d read %d rows", max, got.Len())
+		}
+	}
+}
+
+// sameNaN compares datasets whose values may hold NaN.
+func sameNaN(a, b *dataset.Dataset) bool {
+	if a.Len() != b.Len() || a.Dim() != b.Dim() || !reflect.DeepEqual(a.Labels, b.Labels) || !reflect.DeepEqual(a.Classes, b.Classes) {
+		return false
+	}
+	for i, v := range a.X.Data {
+		if math.Float32bits(v) != math.Float32bits(b.X.Data[i]) {
+			return false
+		}
+	}
+	return true
 }

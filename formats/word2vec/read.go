@@ -163,12 +163,12 @@ func sniffBinary(br *bufio.Reader, dim int) bool {
 	}
 	// A text line holds dim numbers. A binary record can only look like
 	// text here if a line break among its float bytes cut it short.
+	if len(body) >= 4*dim && len(bytes.Fields(body)) < dim {
+		return true // a whole vector of printable bytes, but too few fields
+	}
 	body = trimSpace(body)
 	if len(bytes.Fields(body)) >= dim {
 		return false
-	}
-	if len(body) >= 4*dim {
-		return true // a whole vector of printable bytes, but too few fields
 	}
 	_, err := parseFloat(body[bytes.LastIndexAny(body, " \t")+1:])
 	return err != nil // a short text line ending in a number is text
@@ -252,16 +252,6 @@ func newBuilder(rows, dim int, sized bool) *builder {
 	return b
 }
 
-// row returns room for the next row's values.
-func (b *builder) row() []float32 {
-	n := len(b.data)
-	b.data = append(b.data, make([]float32, b.dim)...)
-	return b.data[n:]
-}
-
-// dropRow forgets the last row's values after a failed parse.
-func (b *builder) dropRow() { b.data = b.data[:len(b.data)-b.dim] }
-
 func (b *builder) add(word string) {
 	c, ok := b.index[word]
 	if !ok {
@@ -311,101 +301,6 @@ func readLine(br *bufio.Reader, max int) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimSuffix(line, []byte{'\n'}), nil
-}
-
-// readText reads want rows of "word v1 ... vdim" lines; total is the
-// number the header announced (0 for GloVe, which has no header) and first
-// the number of the first line.
-func readText(br *bufio.Reader, b *builder, dim, want, total, first int) error {
-	line := first - 1
-	for len(b.words) < want || want == 0 {
-		raw, err := readLine(br, MaxLineBytes)
-		line++
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			if err == errLineTooLong {
-				return &ParseError{Line: line, Err: err}
-			}
-			return err
-		}
-		s := trimSpace(raw)
-		if len(s) == 0 {
-			continue
-		}
-		if err := parseTextRow(b, s, dim); err != nil {
-			return &ParseError{Line: line, Err: err}
-		}
-	}
-	got := len(b.words)
-	if total > 0 && got < want {
-		return fmt.Errorf("the header announces %d vectors but the file ends after %d: %w", total, got, io.ErrUnexpectedEOF)
-	}
-	if total > 0 && want == total {
-		// Nothing but blank lines may follow the announced rows.
-		for {
-			raw, err := readLine(br, MaxLineBytes)
-			line++
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return err
-			}
-			if len(trimSpace(raw)) > 0 {
-				return &ParseError{Line: line, Err: fmt.Errorf("more rows than the %d the header announces", total)}
-			}
-		}
-	}
-	return nil
-}
-
-// parseTextRow parses one trimmed line: the values are the last dim fields,
-// and the word is everything before them, so that a word may hold spaces
-// (GloVe's Common Crawl files have such words) as long as its last part is
-// not a number.
-func parseTextRow(b *builder, s []byte, dim int) error {
-	if len(s) < 2*dim+1 {
-		// Too short for a word and dim values: say so before making room.
-		got := len(bytes.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' })) - 1
-		return fmt.Errorf("%w: %d, want %d", ErrFieldCount, got, dim)
-	}
-	row := b.row()
-	end := len(s)
-	for k := dim - 1; k >= 0; k-- {
-		i := end - 1
-		for i >= 0 && !isSep(s[i]) {
-			i--
-		}
-		if i < 0 {
-			b.dropRow()
-			return fmt.Errorf("%w: %d, want %d", ErrFieldCount, dim-1-k, dim)
-		}
-		v, err := parseFloat(s[i+1 : end])
-		if err != nil {
-			b.dropRow()
-			return fmt.Errorf("value %d: %w", k+1, err)
-		}
-		row[k] = v
-		end = i
-		for end > 0 && isSep(s[end-1]) {
-			end--
-		}
-	}
-	word := s[:end] // not empty: s starts with a non-space
-	if i := bytes.LastIndexAny(word, " \t"); i >= 0 {
-		if _, err := parseFloat(word[i+1:]); err == nil {
-			b.dropRow()
-			return fmt.Errorf("%w: more than %d", ErrFieldCount, dim)
-		}
-	}
-	if !utf8.Valid(word) {
-		b.dropRow()
-		return fmt.Errorf("%w: %s", ErrInvalidWord, quote(word))
-	}
-	b.add(string(word))
-	return nil
 }
 
 func isSep(c byte) bool { return c == ' ' || c == '\t' }
@@ -593,11 +488,13 @@ func ReadGloVe(r io.Reader, opt ReadOptions) (*dataset.Dataset, error) {
 		rows = min(rows, opt.Size/int64(2*dim)+1)
 		b = newBuilder(int(rows), dim, true)
 	}
-	if err := parseTextRow(b, first, dim); err != nil {
+	var p part
+	if err := parseTextRow(&p, first, dim); err != nil {
 		return nil, &ParseError{Line: line, Err: err}
 	}
+	b.merge(&p, 1)
 	if want != 1 {
-		if err := readText(br, b, dim, want, 0, line+1); err != nil {
+		if err := readText(br, b, dim, max(want-1, 0), 0, line+1); err != nil {
 			return nil, err
 		}
 	}

@@ -256,3 +256,56 @@ func TestReadGloVe(t *testing.T) {
 		}
 	}
 }
+
+// TestTextChunks reads text cut into chunks of a few bytes (and so across
+// many goroutines) and checks that rows, errors and line numbers are those
+// of the whole.
+func TestTextChunks(t *testing.T) {
+	var good strings.Builder
+	good.WriteString("300 3\n")
+	for i := 0; i < 300; i++ {
+		good.WriteString("w" + strconv.Itoa(i) + " " + strconv.Itoa(i) + " 0.5 -1\n")
+		if i%7 == 0 {
+			good.WriteString("\n")
+		}
+	}
+	long := "1 20000\nlong" + strings.Repeat(" 1.25", 20000) + "\n"
+	bad := strings.Replace(good.String(), "w250 250 0.5", "w250 250 oops", 1)
+	extra := good.String() + "w300 1 2 3\n"
+	saved := chunkBytes
+	defer func() { chunkBytes = saved }()
+	before := runtime.NumGoroutine()
+	defer func() {
+		// Every read, failed or cut short, must have stopped its goroutines.
+		if after := runtime.NumGoroutine(); after > before {
+			t.Errorf("%d goroutines before the reads, %d after", before, after)
+		}
+	}()
+	for _, size := range []int{1 << 20, 64, 5, 1} {
+		chunkBytes = size
+		d, err := Read(strings.NewReader(good.String()), ReadOptions{})
+		if err != nil || d.Len() != 300 || d.X.At(299, 0) != 299 || d.Label(123) != "w123" {
+			t.Fatalf("chunks of %d: %v", size, err)
+		}
+		d, err = Read(strings.NewReader(good.String()), ReadOptions{MaxRows: 201})
+		if err != nil || d.Len() != 201 {
+			t.Fatalf("chunks of %d, MaxRows 201: %v", size, err)
+		}
+		d, err = Read(strings.NewReader(long), ReadOptions{})
+		if err != nil || d.Dim() != 20000 || d.X.At(0, 19999) != 1.25 {
+			t.Fatalf("chunks of %d, a long line: %v", size, err)
+		}
+		// Line 1 is the header; row i is on line 2+i plus the blank lines
+		// after every seventh row before it.
+		wantLine := 2 + 250 + 250/7 + 1
+		if _, err := Read(strings.NewReader(bad), ReadOptions{}); err == nil || !strings.Contains(err.Error(), "line "+strconv.Itoa(wantLine)+": value 2") {
+			t.Fatalf("chunks of %d: got %v, want an error on line %d", size, err, wantLine)
+		}
+		if _, err := Read(strings.NewReader(bad), ReadOptions{MaxRows: 250}); err != nil {
+			t.Fatalf("chunks of %d: MaxRows before the bad line: %v", size, err)
+		}
+		if _, err := Read(strings.NewReader(extra), ReadOptions{}); err == nil || !strings.Contains(err.Error(), "more rows than the 300") {
+			t.Fatalf("chunks of %d: got %v for an extra row", size, err)
+		}
+	}
+}
