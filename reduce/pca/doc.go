@@ -58,7 +58,7 @@
 // size d×l or l×l (l = k + 10) is float64 through gonum. The centred data
 // is never formed (saving an n×d copy): products with it are products with
 // x plus a rank-one correction by the mean. Each power iteration is one
-// pass over x in row blocks of about 4 MB, each used twice while in cache
+// pass over x in row blocks of about 16 MB, each used twice while in cache
 // (Y_b = A_b·Q, then Z += A_bᵀ·Y_b), followed by a Householder QR of the d×l
 // result in float64; the final step orthonormalises Y = A·Q through the
 // eigendecomposition of its exact float64 Gram matrix and takes the SVD of

@@ -16,7 +16,7 @@ const randStream = 0x9ca
 
 // fusedBlockBytes is the size of the row blocks of x that one fused pass
 // multiplies twice while they are in cache.
-const fusedBlockBytes = 4 << 20
+const fusedBlockBytes = 16 << 20
 
 // eigFloor: directions of the final sample whose squared singular value is
 // below eigFloor times the largest are dropped as numerically zero.
