@@ -226,8 +226,7 @@ func topSVD(a []float64, m, d, keep int) (s, vt []float64, ok bool) {
 	ag := blas64.General{Rows: m, Cols: d, Stride: d, Data: a}
 	s = make([]float64, keep)
 	if m >= d {
-		g := make([]float64, d*d)
-		blas64.Syrk(blas.Trans, 1, ag, 0, blas64.Symmetric{N: d, Stride: d, Uplo: blas.Upper, Data: g})
+		g := gramRows(a, m, d)
 		vals, vecs, ok := topSymEig(g, d, keep)
 		if !ok {
 			return nil, nil, false
@@ -267,4 +266,35 @@ func topSVD(a []float64, m, d, keep int) (s, vt []float64, ok bool) {
 	}
 	completeBasis(vt, r, keep, d)
 	return s, vt, true
+}
+
+// gramRows returns aᵀa (upper triangle) for the m×d matrix a, summing
+// fixed blocks of rows into at most covMaxParts partial sums that run in
+// parallel and are added in order (so the result does not depend on the
+// thread count).
+func gramRows(a []float64, m, d int) []float64 {
+	blocks := (m + covBlock - 1) / covBlock
+	parts := max(min(covMaxParts, blocks, covMaxBytes/(8*d*d)), 1)
+	perPart := (blocks + parts - 1) / parts
+	sums := make([][]float64, parts)
+	mat32.Parallel(parts, 1, func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			r0, r1 := min(p*perPart*covBlock, m), min((p+1)*perPart*covBlock, m)
+			g := make([]float64, d*d)
+			if r1 > r0 {
+				blas64.Syrk(blas.Trans, 1, blas64.General{Rows: r1 - r0, Cols: d, Stride: d, Data: a[r0*d : r1*d]}, 0,
+					blas64.Symmetric{N: d, Stride: d, Uplo: blas.Upper, Data: g})
+			}
+			sums[p] = g
+		}
+	})
+	g := sums[0]
+	for _, s := range sums[1:] {
+		for i := 0; i < d; i++ {
+			for j := i; j < d; j++ {
+				g[i*d+j] += s[i*d+j]
+			}
+		}
+	}
+	return g
 }
