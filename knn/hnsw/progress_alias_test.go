@@ -1,0 +1,5 @@
+package hnsw
+
+import "github.com/latentlab/latent/progress"
+
+type progressUpdate = progress.Update
