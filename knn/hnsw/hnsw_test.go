@@ -288,7 +288,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func second[A, B any](_ A, _ B, err error) error { return err }
-func third[A any](_ A, err error) error           { return err }
+func third[A any](_ A, err error) error          { return err }
 
 func TestPanics(t *testing.T) {
 	for _, f := range []func(){
