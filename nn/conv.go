@@ -174,7 +174,8 @@ type Conv2D struct {
 
 	g           convGeom
 	x           *mat32.Dense
-	y, dz, dx   buffer
+	y, dx       buffer
+	ag          actGrad
 	col, dcol   []float32
 	colComplete bool // col holds the whole batch from Forward
 	have        bool
@@ -245,7 +246,7 @@ func (c *Conv2D) Backward(dy *mat32.Dense) *mat32.Dense {
 	n := dy.Rows
 	P, K, OC := c.g.positions(), c.g.cols(), c.Out.Channels
 	y := &c.y.m
-	dz := actBiasBackward(&c.dz, &mat32.Dense{Rows: n * P, Cols: OC, Data: dy.Data},
+	dz := c.ag.backward(&mat32.Dense{Rows: n * P, Cols: OC, Data: dy.Data},
 		&mat32.Dense{Rows: n * P, Cols: OC, Data: y.Data}, c.Act, c.B.Grad)
 	var dx *mat32.Dense
 	if !c.NoInputGrad {
@@ -302,12 +303,13 @@ type ConvTranspose2D struct {
 
 	W, B *Param
 
-	g         convGeom
-	x         *mat32.Dense
-	y, dz, dx buffer
-	col       []float32
-	have      bool
-	maxCol    int // im2col buffer bound; 0 means maxColValues (tests lower it)
+	g      convGeom
+	x      *mat32.Dense
+	y, dx  buffer
+	ag     actGrad
+	col    []float32
+	have   bool
+	maxCol int // im2col buffer bound; 0 means maxColValues (tests lower it)
 }
 
 // NewConvTranspose2D returns a transposed convolution from images of shape
@@ -369,7 +371,7 @@ func (c *ConvTranspose2D) Backward(dy *mat32.Dense) *mat32.Dense {
 	n := dy.Rows
 	P, K, IC, OC := c.g.positions(), c.g.cols(), c.In.Channels, c.Out.Channels
 	pixels := n * c.Out.Height * c.Out.Width
-	dz := actBiasBackward(&c.dz, &mat32.Dense{Rows: pixels, Cols: OC, Data: dy.Data},
+	dz := c.ag.backward(&mat32.Dense{Rows: pixels, Cols: OC, Data: dy.Data},
 		&mat32.Dense{Rows: pixels, Cols: OC, Data: c.y.m.Data}, c.Act, c.B.Grad)
 	var dx *mat32.Dense
 	if !c.NoInputGrad {

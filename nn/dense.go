@@ -29,7 +29,8 @@ type Dense struct {
 	W, B *Param
 
 	x       *mat32.Dense
-	y, dz   buffer
+	y       buffer
+	ag      actGrad
 	dx      buffer
 	colSums []float32
 	have    bool
@@ -72,7 +73,7 @@ func (d *Dense) Backward(dy *mat32.Dense) *mat32.Dense {
 	y := &d.y.m
 	checkBackward("Dense", d.have, dy, y.Rows, d.Out)
 	n := dy.Rows
-	dz := actBiasBackward(&d.dz, dy, y, d.Act, d.B.Grad)
+	dz := d.ag.backward(dy, y, d.Act, d.B.Grad)
 	// dW (out×in) += dzᵀ·x
 	mat32.Sgemm(true, false, d.Out, d.In, n, 1, dz.Data, d.Out, d.x.Data, d.In, 1, d.W.Grad, d.In)
 	if d.NoInputGrad {
@@ -100,40 +101,76 @@ func (a Act) apply(y []float32) {
 	})
 }
 
-// actBiasBackward returns dz = dy·a'(y) (dy itself when a is the
-// identity), computed in dzBuf, and adds the column sums of dz — the bias
-// gradient — into gb. dy and y are rows×len(gb).
-func actBiasBackward(dzBuf *buffer, dy, y *mat32.Dense, a Act, gb []float32) *mat32.Dense {
+// actGrad holds the buffers of the fused backward pass through an
+// activation and a bias.
+type actGrad struct {
+	dz         buffer
+	part, wide []float32
+}
+
+// backward returns dz = dy·a'(y) (dy itself when a is the identity) and
+// adds the column sums of dz — the bias gradient — into gb. dy and y are
+// rows×len(gb); for a convolution the rows are pixels and the columns
+// channels.
+//
+// Rows are split into chunks fixed by the shape (so the sums do not depend
+// on the number of threads), each summed into its own partial, and the
+// partials are added in order. Within a chunk, narrow rows are taken q at
+// a time as one wide vector, so the vector kernels see at least 256 values
+// per call even for a 32-channel convolution.
+func (g *actGrad) backward(dy, y *mat32.Dense, a Act, gb []float32) *mat32.Dense {
 	n, c := dy.Rows, dy.Cols
-	if a.Kind == KindLinear {
-		for i := 0; i < n; i++ {
-			mat32.Axpy(1, dy.Data[i*c:(i+1)*c], gb)
-		}
-		return dy
+	dz := dy
+	if a.Kind != KindLinear {
+		dz = g.dz.get(n, c)
 	}
-	dz := dzBuf.get(n, c)
-	// Columns in parallel: each chunk computes dz and the bias gradient for
-	// its own columns, so the sums do not depend on the number of threads.
-	mat32.Parallel(c, colGrain(n, c), func(lo, hi int) {
-		head := lo
-		if a.Kind == KindReLU && useKern {
-			// One pass: mask and bias-gradient sum together.
-			head = lo + (hi-lo)&^7
-			for i := 0; i < n; i++ {
-				o := i * c
-				kern.ReLUBackward(dz.Data[o+lo:o+head], dy.Data[o+lo:o+head], y.Data[o+lo:o+head], gb[lo:head])
-			}
+	if n == 0 || c == 0 {
+		return dz
+	}
+	q := max(1, 256/c)
+	L := q * c
+	grain := max(1, elemGrain/c)
+	grain = (grain + q - 1) / q * q
+	chunks := (n + grain - 1) / grain
+	part := vec(&g.part, chunks*c)
+	wide := vec(&g.wide, chunks*L)
+	mat32.Parallel(n, grain, func(lo, hi int) {
+		k := lo / grain
+		acc := wide[k*L : (k+1)*L]
+		clear(acc)
+		for r := lo; r < hi; r += q {
+			o, seg := r*c, (min(r+q, hi)-r)*c
+			a.backwardAcc(dz.Data[o:o+seg], dy.Data[o:o+seg], y.Data[o:o+seg], acc[:seg])
 		}
-		if head == hi {
-			return
-		}
-		for i := 0; i < n; i++ {
-			o := i * c
-			a.backward(dz.Data[o+head:o+hi], dy.Data[o+head:o+hi], y.Data[o+head:o+hi])
-			mat32.Axpy(1, dz.Data[o+head:o+hi], gb[head:hi])
+		p := part[k*c : (k+1)*c]
+		copy(p, acc[:c])
+		for s := 1; s < q; s++ {
+			mat32.Axpy(1, acc[s*c:(s+1)*c], p)
 		}
 	})
+	for k := 0; k < chunks; k++ {
+		mat32.Axpy(1, part[k*c:(k+1)*c], gb)
+	}
 	return dz
+}
+
+// backwardAcc writes dy·a'(y) into dz (unless a is the identity, where dz
+// is dy) and adds it into acc.
+func (a Act) backwardAcc(dz, dy, y, acc []float32) {
+	switch {
+	case a.Kind == KindLinear:
+		mat32.Axpy(1, dy, acc)
+	case a.Kind == KindReLU && useKern:
+		head := len(dy) &^ 7
+		kern.ReLUBackward(dz[:head], dy[:head], y[:head], acc[:head])
+		if head < len(dy) {
+			a.backward(dz[head:], dy[head:], y[head:])
+			mat32.Axpy(1, dz[head:], acc[head:len(dy)])
+		}
+	default:
+		a.backward(dz, dy, y)
+		mat32.Axpy(1, dz, acc)
+	}
 }
 
 // colGrain returns a column chunk for column-parallel passes over an n×c

@@ -500,3 +500,34 @@ func TestConcatAndSliceCols(t *testing.T) {
 	mustPanic(t, "slice range", "columns [2,4) of 3", func() { SliceCols(nil, c, 2, 4) })
 	mustPanic(t, "dst shape", "dst is 1×1, want 2×3", func() { ConcatCols(mat32.New(1, 1), a, b) })
 }
+
+// TestBiasGradientChunks checks the fused activation/bias backward pass
+// on shapes that need several row chunks and narrow (convolution-like) or
+// wide rows, against float64 column sums.
+func TestBiasGradientChunks(t *testing.T) {
+	rng := dataset.NewRand(23, 0)
+	for _, sh := range []struct{ n, c int }{{20011, 32}, {9000, 40}, {700, 515}, {3, 5}} {
+		for _, a := range []Act{Linear(), ReLU(), Tanh()} {
+			y := randMat(rng, sh.n, sh.c, 1)
+			a.apply(y.Data)
+			dy := randMat(rng, sh.n, sh.c, 1)
+			gb := make([]float32, sh.c)
+			var g actGrad
+			dz := g.backward(dy, y, a, gb)
+			want := make([]float64, sh.c)
+			wantDz := make([]float32, len(dy.Data))
+			a.backward(wantDz, dy.Data, y.Data)
+			for i, v := range wantDz {
+				want[i%sh.c] += float64(v)
+				if dz.Data[i] != v {
+					t.Fatalf("%v %dx%d: dz[%d] = %v, want %v", a, sh.n, sh.c, i, dz.Data[i], v)
+				}
+			}
+			for j := range gb {
+				if math.Abs(float64(gb[j])-want[j]) > 1e-4*math.Sqrt(float64(sh.n)) {
+					t.Errorf("%v %dx%d: bias gradient %d = %v, want %v", a, sh.n, sh.c, j, gb[j], want[j])
+				}
+			}
+		}
+	}
+}
