@@ -332,8 +332,8 @@ func termName(t Term) string {
 // MostSimilar answers e over d as gensim's most_similar does: the k rows
 // of highest cosine similarity to e's Vector, leaving out the rows that
 // single-row terms name. The result is a one-row Graph under Cosine
-// (distance 1 − cos, nearest first); it holds fewer than k neighbours
-// (padded with -1/+Inf) only when d has too few other rows.
+// (distance 1 − cos, nearest first). k larger than the rows left is an
+// error.
 func MostSimilar(ctx context.Context, d *dataset.Dataset, e Expr, k int) (*Graph, error) {
 	if k <= 0 {
 		return nil, fmt.Errorf("knn: k=%d: want k >= 1", k)
@@ -347,8 +347,8 @@ func MostSimilar(ctx context.Context, d *dataset.Dataset, e Expr, k int) (*Graph
 
 // SearchExcluding returns the exact k nearest rows of base to the vector q,
 // leaving out the rows in exclude. It is the search behind "neighbours of
-// row i" (exclude i) and of MostSimilar. The result is a one-row Graph,
-// padded with -1/+Inf when fewer than k rows remain.
+// row i" (exclude i) and of MostSimilar. The result is a one-row Graph.
+// exclude must not repeat rows; k larger than the rows left is an error.
 func SearchExcluding(ctx context.Context, base *mat32.Dense, q []float32, k int, m Metric, exclude []int) (*Graph, error) {
 	m.check("SearchExcluding")
 	if k <= 0 {
@@ -363,6 +363,9 @@ func searchExcluding(ctx context.Context, base *mat32.Dense, q []float32, k int,
 	}
 	if len(q) != base.Cols {
 		return nil, fmt.Errorf("knn: query has %d values, base has %d columns", len(q), base.Cols)
+	}
+	if k > base.Rows-len(exclude) {
+		return nil, fmt.Errorf("knn: k=%d: only %d rows are left to search (%d rows, %d left out)", k, base.Rows-len(exclude), base.Rows, len(exclude))
 	}
 	kk := min(k+len(exclude), base.Rows)
 	g, err := Exact(ctx, base, mat32.FromSlice(1, len(q), q), kk, ExactOptions{Metric: m})

@@ -178,9 +178,8 @@ func TestSearchExcluding(t *testing.T) {
 			t.Fatal("row 0 not excluded")
 		}
 	}
-	g, _ = SearchExcluding(context.Background(), d.X.Slice(0, 3), d.X.Row(0), 3, Euclidean, []int{0})
-	if idx, dist := g.Row(0); idx[2] != -1 || !math.IsInf(float64(dist[2]), 1) {
-		t.Errorf("short result not padded: %v %v", idx, dist)
+	if _, err := SearchExcluding(context.Background(), d.X.Slice(0, 3), d.X.Row(0), 3, Euclidean, []int{0}); err == nil || !strings.Contains(err.Error(), "k=3: only 2 rows are left") {
+		t.Errorf("k above the rows left: %v", err)
 	}
 	if _, err := SearchExcluding(context.Background(), d.X, []float32{1}, 3, Euclidean, nil); err == nil {
 		t.Error("dimension mismatch accepted")

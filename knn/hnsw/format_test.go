@@ -171,7 +171,7 @@ func FuzzRead(f *testing.F) {
 		for i := range q {
 			q[i] = float32(i + 1)
 		}
-		if _, _, err := ix.Search(q, 3, 5); err != nil {
+		if _, _, err := ix.Search(q, min(3, ix.Len()), 5); err != nil && ix.Len() > 0 {
 			t.Fatalf("search on an accepted index: %v", err)
 		}
 		var b bytes.Buffer

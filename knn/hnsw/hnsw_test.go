@@ -230,9 +230,8 @@ func equalGraphs(a, b *knn.Graph) bool {
 
 func TestEmptyAndTiny(t *testing.T) {
 	ix := New(3, Config{})
-	ids, _, err := ix.Search([]float32{1, 2, 3}, 5, 0)
-	if err != nil || len(ids) != 0 {
-		t.Errorf("empty index: %v, %v", ids, err)
+	if _, _, err := ix.Search([]float32{1, 2, 3}, 1, 0); err == nil || !strings.Contains(err.Error(), "k=1: want 1 <= k <= 0") {
+		t.Errorf("empty index: %v", err)
 	}
 	var b bytes.Buffer
 	ix.WriteTo(&b)
@@ -241,13 +240,15 @@ func TestEmptyAndTiny(t *testing.T) {
 		t.Fatalf("empty round trip: %v", err)
 	}
 	ix.Add(context.Background(), mat32.FromRows([][]float32{{0, 0, 0}, {1, 0, 0}}), nil)
-	g, err := ix.SearchBatch(context.Background(), mat32.FromRows([][]float32{{0.9, 0, 0}}), 4, 0, nil)
+	g, err := ix.SearchBatch(context.Background(), mat32.FromRows([][]float32{{0.9, 0, 0}}), 2, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	idx, d := g.Row(0)
-	if idx[0] != 1 || idx[1] != 0 || idx[2] != -1 || !math.IsInf(float64(d[3]), 1) {
+	if idx, d := g.Row(0); idx[0] != 1 || idx[1] != 0 || math.Abs(float64(d[0])-0.1) > 1e-6 {
 		t.Errorf("tiny index: %v %v", idx, d)
+	}
+	if _, err := ix.SearchBatch(context.Background(), mat32.FromRows([][]float32{{0.9, 0, 0}}), 3, 0, nil); err == nil {
+		t.Error("k above the index size accepted")
 	}
 }
 
@@ -269,6 +270,7 @@ func TestBadInput(t *testing.T) {
 		{"add zero cosine", cos.Add(ctx, zero, nil), "cosine metric: 1 zero vectors have no direction (first is row 2)"},
 		{"search dims", second(ix.Search([]float32{1, 2}, 3, 0)), "query has 2 values, index has 4"},
 		{"search k", second(ix.Search([]float32{1, 2, 3, 4}, 0, 0)), "k=0"},
+		{"search k above n", second(ix.Search([]float32{1, 2, 3, 4}, 101, 0)), "k=101: want 1 <= k <= 100"},
 		{"search nan", second(ix.Search([]float32{1, float32(math.Inf(1)), 3, 4}, 1, 0)), "NaN/Inf"},
 		{"search zero cosine", second(cos.Search([]float32{0, 0, 0, 0}, 1, 0)), "query is a zero vector"},
 		{"batch dims", third(ix.SearchBatch(ctx, mat32.New(2, 3), 1, 0, nil)), "queries have 3 columns, index has 4"},
@@ -340,5 +342,27 @@ func TestCancel(t *testing.T) {
 	}
 	if _, err := ix.SearchBatch(ctx, x.Slice(0, 10), 3, 0, nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("SearchBatch on a cancelled context: %v", err)
+	}
+}
+
+func TestSearchExcluding(t *testing.T) {
+	x := clustered(30, 500, 6, 4)
+	ix := build(t, x, Config{M: 8})
+	g, err := ix.SearchExcluding(x.Row(7), 5, 40, []int{7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth, _ := knn.SearchExcluding(context.Background(), x, x.Row(7), 5, knn.Euclidean, []int{7})
+	if r := g.Recall(truth); r < 0.8 {
+		t.Errorf("recall %.2f", r)
+	}
+	idx, _ := g.Row(0)
+	for _, i := range idx {
+		if i == 7 {
+			t.Error("excluded id returned")
+		}
+	}
+	if _, err := ix.SearchExcluding(x.Row(0), 0, 0, nil); err == nil {
+		t.Error("k=0 accepted")
 	}
 }

@@ -293,9 +293,9 @@ func (ix *Index) searchLayer(s *searcher, q []float32, ep item, ef, lev int) {
 // Search returns the k nearest stored vectors to q, nearest first, with
 // distances in the metric's units, using a candidate list of
 // max(ef, k) (ef <= 0 means the index's Ef). Fewer than k come back only
-// when the index holds fewer than k vectors. Bad input — a query of the
-// wrong length, NaN/Inf values, a zero query under Cosine, k <= 0 — is an
-// error.
+// if the graph is disconnected, which the construction makes very rare.
+// Bad input — a query of the wrong length, NaN/Inf values, a zero query
+// under Cosine, k <= 0 or k > Len() — is an error.
 func (ix *Index) Search(q []float32, k, ef int) (ids []int32, dists []float32, err error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
@@ -321,8 +321,8 @@ func (ix *Index) checkQuery(q []float32, k int) error {
 	if len(q) != ix.dim {
 		return fmt.Errorf("hnsw: query has %d values, index has %d", len(q), ix.dim)
 	}
-	if k <= 0 {
-		return fmt.Errorf("hnsw: k=%d: want k >= 1", k)
+	if err := ix.checkK(k); err != nil {
+		return err
 	}
 	for _, v := range q {
 		if v != v || math.IsInf(float64(v), 0) {
@@ -331,6 +331,13 @@ func (ix *Index) checkQuery(q []float32, k int) error {
 	}
 	if ix.metric == knn.Cosine && mat32.Norm(q) == 0 {
 		return fmt.Errorf("hnsw: cosine metric: the query is a zero vector")
+	}
+	return nil
+}
+
+func (ix *Index) checkK(k int) error {
+	if k <= 0 || k > ix.n {
+		return fmt.Errorf("hnsw: k=%d: want 1 <= k <= %d (the indexed vectors)", k, ix.n)
 	}
 	return nil
 }
@@ -368,8 +375,8 @@ func (ix *Index) search(s *searcher, q []float32, k, ef int) []item {
 }
 
 // SearchBatch searches every row of queries in parallel and returns the
-// results as a graph (rows padded with -1/+Inf when the index holds fewer
-// than k vectors). ef <= 0 means the index's Ef. The result does not depend
+// results as a graph (rows padded with -1/+Inf in the rare case that a
+// search finds fewer than k). ef <= 0 means the index's Ef. The result does not depend
 // on the number of threads. Cancelling ctx returns ctx.Err().
 func (ix *Index) SearchBatch(ctx context.Context, queries *mat32.Dense, k, ef int, prog progress.Func) (*knn.Graph, error) {
 	ix.mu.RLock()
@@ -380,8 +387,8 @@ func (ix *Index) SearchBatch(ctx context.Context, queries *mat32.Dense, k, ef in
 	if queries.Cols != ix.dim {
 		return nil, fmt.Errorf("hnsw: queries have %d columns, index has %d", queries.Cols, ix.dim)
 	}
-	if k <= 0 {
-		return nil, fmt.Errorf("hnsw: k=%d: want k >= 1", k)
+	if err := ix.checkK(k); err != nil {
+		return nil, err
 	}
 	if err := dataset.CheckFinite("hnsw: queries", queries); err != nil {
 		return nil, err
@@ -427,6 +434,38 @@ func (ix *Index) SearchBatch(ctx context.Context, queries *mat32.Dense, k, ef in
 	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	return g, nil
+}
+
+// SearchExcluding returns the k nearest stored vectors to q other than the
+// ids in exclude, as a one-row graph padded with -1/+Inf when too few
+// remain. It is "neighbours of row i" (exclude i) on an index. exclude must
+// not repeat ids.
+func (ix *Index) SearchExcluding(q []float32, k, ef int, exclude []int) (*knn.Graph, error) {
+	if n := ix.Len(); k <= 0 || k > n-len(exclude) {
+		return nil, fmt.Errorf("hnsw: k=%d: want 1 <= k <= %d (%d indexed vectors, %d left out)", k, n-len(exclude), n, len(exclude))
+	}
+	kk := k + len(exclude)
+	if ef > 0 {
+		ef += len(exclude)
+	}
+	ids, dists, err := ix.Search(q, kk, ef)
+	if err != nil {
+		return nil, err
+	}
+	g := knn.NewGraph(1, k, ix.metric)
+	gi, gd := g.Row(0)
+	j := 0
+	for t, id := range ids {
+		if j == k {
+			break
+		}
+		if slices.Contains(exclude, int(id)) {
+			continue
+		}
+		gi[j], gd[j] = id, dists[t]
+		j++
 	}
 	return g, nil
 }
