@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/latentlab/latent/formats"
+	"github.com/latentlab/latent/formats/idx"
 	"github.com/latentlab/latent/mat32"
 )
 
@@ -72,6 +74,31 @@ func BenchmarkSilhouette(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := Silhouette(context.Background(), x, labels, SilhouetteOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkNeighborhoodFashionMNIST runs on the first n Fashion-MNIST
+// training images against a random 2-D projection; it is skipped when the
+// dataset is not installed.
+func BenchmarkNeighborhoodFashionMNIST(b *testing.B) {
+	const path = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
+	for _, n := range []int{5000, 20000} {
+		if testing.Short() && n > 5000 {
+			continue
+		}
+		d, err := idx.Load(path, formats.Options{MaxRows: n})
+		if err != nil {
+			b.Skip(err)
+		}
+		y := project(rand.New(rand.NewPCG(1, 1)), d.X, 2, 0)
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Neighborhood(context.Background(), d.X, y, NeighborOptions{K: 10}); err != nil {
 					b.Fatal(err)
 				}
 			}

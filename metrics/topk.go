@@ -29,7 +29,7 @@ type scratch struct {
 	cands  []cand
 	diff   []int
 	lo, hi []float32
-	tab    [rankBuckets]int32
+	tab    []int32
 }
 
 // topK returns the k nearest neighbours of row i in neighbour order, given
@@ -165,9 +165,9 @@ func siftDown32(h []float32, j int) {
 	}
 }
 
-// rankBuckets is the number of buckets rankExcess divides the span of its
-// thresholds into.
-const rankBuckets = 512
+// maxRankBuckets is the most buckets rankExcess divides the span of its
+// thresholds into; it uses about n/8, at least 64.
+const maxRankBuckets = 4096
 
 // rankExcess returns Σ_c max(0, rank(c) − k) over the candidates cs, where
 // rank(c) is the 1-based position of c.idx among all rows but i in neighbour
@@ -179,17 +179,21 @@ const rankBuckets = 512
 // thresholds lo_c ≤ hi_c: v < lo_c means the row certainly precedes c,
 // v > hi_c that it certainly does not, and in between the pair is decided
 // exactly. As the thresholds are sorted, the candidates a value certainly
-// precedes form a suffix and the undecided ones a range just before it. A
-// table over rankBuckets equal buckets of [lo_0, hi_last] gives both at once
-// for any bucket that holds no threshold, so most values cost a subtraction,
-// a multiplication and a lookup.
+// precedes form a suffix. A monotone map of values to buckets (nb between
+// lo_0 and hi_last, one below, one above) and a table give that
+// suffix at once for any value whose bucket holds no threshold: monotonicity
+// alone orders such a value against every threshold. So most values cost a
+// subtraction, a multiplication, a lookup and an increment, without a
+// data-dependent branch.
 func rankExcess(sc *scratch, row []float32, i int, s *space, cs []cand, k int) int64 {
 	m := len(cs)
 	if m == 0 {
 		return 0
 	}
 	slices.SortFunc(cs, cmpCand)
-	row[i] = float32(math.Inf(1)) // never its own neighbour
+	// Never its own neighbour: above every threshold, or decided in the
+	// slow path below. (Not +Inf: with inv = 0 that would make a NaN.)
+	row[i] = math.MaxFloat32
 	sc.lo = slices.Grow(sc.lo[:0], m)[:m]
 	sc.hi = slices.Grow(sc.hi[:0], m)[:m]
 	lo, hi := sc.lo, sc.hi
@@ -197,43 +201,39 @@ func rankExcess(sc *scratch, row []float32, i int, s *space, cs []cand, k int) i
 		lo[t] = s.rowLo(i, c.d)
 		hi[t] = s.rowHi(i, c.d)
 	}
-	base, lim := lo[0], hi[m-1]
-	inv := float32(rankBuckets) / (lim - base)
-	if !(inv > 0 && inv <= math.MaxFloat32) || m >= 1<<15 {
-		inv = 0 // a single bucket: every value is searched
-	}
+	base := lo[0]
+	nb := min(max(len(row)/8, 64), maxRankBuckets)
+	inv := float32(nb) / (hi[m-1] - base)
+	top := float32(nb + 2)
 	bucket := func(v float32) int {
-		return min(int(float32(v-base)*inv), rankBuckets-1)
+		// Monotone in v; 0 below base, top far above the last threshold.
+		// Row values and inv are finite, so the product is never NaN.
+		return int(min(max(float32(v-base)*inv+1, 0), top))
 	}
-	// tab[b] is −1 for a bucket that holds a threshold; fixTable fills the
-	// others.
-	tab := &sc.tab
-	clear(tab[:])
-	for t := range m {
-		tab[bucket(lo[t])] = -1
-		tab[bucket(hi[t])] = -1
+	if !(inv > 0 && inv <= math.MaxFloat32) || bucket(hi[m-1]) >= int(top) {
+		inv = 0 // every value in bucket 1, which holds thresholds: searched
 	}
-	fixTable(tab, lo, hi, bucket)
+	// tab[b] is p, the number of candidates a value in bucket b does not
+	// certainly precede, when b holds no threshold and no candidate is
+	// undecided there; −1 otherwise.
+	sc.tab = slices.Grow(sc.tab[:0], nb+3)[:nb+3]
+	tab := sc.tab
+	fillTable(tab, lo, hi, bucket)
 
-	sc.diff = slices.Grow(sc.diff[:0], 2*m+1)[:2*m+1]
+	// Four sets of counters, one per lane of the unrolled loop, so that
+	// runs of equal p do not wait on each other's increments.
+	w := m + 1
+	sc.diff = slices.Grow(sc.diff[:0], 5*w)[:5*w]
 	clear(sc.diff)
-	before, exact := sc.diff[:m+1], sc.diff[m+1:]
-	for l, v := range row {
-		if v > lim {
-			continue
+	c0, c1, c2, c3 := sc.diff[:w], sc.diff[w:2*w], sc.diff[2*w:3*w], sc.diff[3*w:4*w]
+	exact := sc.diff[4*w : 4*w+m]
+	slow := func(l int, v float32) {
+		if l == i {
+			return
 		}
-		if v < base {
-			before[0]++
-			continue
-		}
-		var p, q int
-		if e := tab[bucket(v)]; e >= 0 {
-			p, q = int(e>>16), int(e&0xffff)
-		} else {
-			p = firstAbove32(lo, v)
-			q = firstAtLeast32(hi, v)
-		}
-		before[p]++
+		p := firstAbove32(lo, v)
+		q := firstAtLeast32(hi, v)
+		c0[p]++
 		if q < p {
 			// Undecided: narrow with this pair's own bound, then exactly.
 			e := s.err(i, l, v)
@@ -256,6 +256,37 @@ func rankExcess(sc *scratch, row []float32, i int, s *space, cs []cand, k int) i
 			}
 		}
 	}
+	n := len(row)
+	l := 0
+	for ; l+4 <= n; l += 4 {
+		r := row[l : l+4 : l+4]
+		p0, p1, p2, p3 := tab[bucket(r[0])], tab[bucket(r[1])], tab[bucket(r[2])], tab[bucket(r[3])]
+		if p0|p1|p2|p3 >= 0 {
+			c0[p0]++
+			c1[p1]++
+			c2[p2]++
+			c3[p3]++
+			continue
+		}
+		for j, p := range [4]int32{p0, p1, p2, p3} {
+			if p >= 0 {
+				c0[p]++
+			} else {
+				slow(l+j, r[j])
+			}
+		}
+	}
+	for ; l < n; l++ {
+		if p := tab[bucket(row[l])]; p >= 0 {
+			c0[p]++
+		} else {
+			slow(l, row[l])
+		}
+	}
+	for p := range w {
+		c0[p] += c1[p] + c2[p] + c3[p]
+	}
+	before := c0
 	var sum, run int64
 	for p := range m {
 		run += int64(before[p])
@@ -265,10 +296,12 @@ func rankExcess(sc *scratch, row []float32, i int, s *space, cs []cand, k int) i
 	return sum
 }
 
-// fixTable fills tab[b], for each bucket b that holds no threshold, with
-// p<<16 | q: the numbers of lo and of hi thresholds in buckets before b.
-func fixTable(tab *[rankBuckets]int32, lo, hi []float32, bucket func(float32) int) {
-	var cl, ch [rankBuckets + 1]int32
+// fillTable sets tab[b] for every bucket: −1 when a threshold falls in b or
+// a candidate is undecided there (lo ≤ v ≤ hi for some threshold pair
+// around b), else p, the number of lo thresholds in buckets before b.
+func fillTable(tab []int32, lo, hi []float32, bucket func(float32) int) {
+	var buf [2 * (maxRankBuckets + 4)]int32
+	cl, ch := buf[:len(tab)+1], buf[len(tab)+1:2*len(tab)+2]
 	for t := range lo {
 		cl[bucket(lo[t])+1]++
 		ch[bucket(hi[t])+1]++
@@ -277,8 +310,9 @@ func fixTable(tab *[rankBuckets]int32, lo, hi []float32, bucket func(float32) in
 	for b := range tab {
 		p += cl[b]
 		q += ch[b]
-		if tab[b] >= 0 {
-			tab[b] = p<<16 | q
+		tab[b] = p
+		if cl[b+1] != 0 || ch[b+1] != 0 || q < p {
+			tab[b] = -1
 		}
 	}
 }

@@ -31,6 +31,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -84,8 +85,9 @@ func run(af anchor.Flags, dir string, k int, sizes, anchorSizes []int) error {
 		return err
 	}
 	y := pca2(d.X)
+	resetPeak()
 	base := peakRSS()
-	fmt.Printf("latent metrics, %d threads (BLAS %s), X %d×%d float32, Y = PCA-2, k = %d; resident memory after loading: %.0f MiB\n",
+	fmt.Printf("latent metrics, %d threads (BLAS %s), X %d×%d float32, Y = PCA-2, k = %d; resident memory with the data loaded: %.0f MiB\n",
 		af.Threads, mat32.BLAS, d.X.Rows, d.X.Cols, k, base)
 	tmp, err := os.MkdirTemp("", "latent-bench-metrics")
 	if err != nil {
@@ -239,13 +241,16 @@ func pca2(x *mat32.Dense) *mat32.Dense {
 	return mat32.Mul(nil, c, p)
 }
 
-// resetPeak resets the kernel's peak resident set size of this process.
+// resetPeak returns freed memory to the system and resets the kernel's peak
+// resident set size of this process, so that the next peakRSS is the live
+// data plus what the measured call adds.
 func resetPeak() {
-	runtime.GC()
+	debug.FreeOSMemory()
 	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
 }
 
-// peakRSS returns the peak resident set size (VmHWM) in MiB, or NaN.
+// peakRSS returns the peak resident set size (VmHWM) in MiB, or 0 when it
+// cannot be read.
 func peakRSS() float64 {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
