@@ -96,6 +96,10 @@ func (a Act) apply(y []float32) {
 	if a.Kind == KindLinear {
 		return
 	}
+	if len(y) <= elemGrain { // no closure, no allocation
+		a.forward(y, y)
+		return
+	}
 	mat32.Parallel(len(y), elemGrain, func(lo, hi int) {
 		a.forward(y[lo:hi], y[lo:hi])
 	})
@@ -106,6 +110,7 @@ func (a Act) apply(y []float32) {
 type actGrad struct {
 	dz         buffer
 	part, wide []float32
+	job        biasJob
 }
 
 // backward returns dz = dy·a'(y) (dy itself when a is the identity) and
@@ -134,24 +139,42 @@ func (g *actGrad) backward(dy, y *mat32.Dense, a Act, gb []float32) *mat32.Dense
 	chunks := (n + grain - 1) / grain
 	part := vec(&g.part, chunks*c)
 	wide := vec(&g.wide, chunks*L)
-	mat32.Parallel(n, grain, func(lo, hi int) {
-		k := lo / grain
-		acc := wide[k*L : (k+1)*L]
-		clear(acc)
-		for r := lo; r < hi; r += q {
-			o, seg := r*c, (min(r+q, hi)-r)*c
-			a.backwardAcc(dz.Data[o:o+seg], dy.Data[o:o+seg], y.Data[o:o+seg], acc[:seg])
-		}
-		p := part[k*c : (k+1)*c]
-		copy(p, acc[:c])
-		for s := 1; s < q; s++ {
-			mat32.Axpy(1, acc[s*c:(s+1)*c], p)
-		}
-	})
+	job := &g.job
+	*job = biasJob{a: a, dz: dz.Data, dy: dy.Data, y: y.Data, part: part, wide: wide, c: c, q: q, grain: grain}
+	if chunks == 1 { // no closure, no allocation
+		job.chunk(0, n)
+	} else {
+		mat32.Parallel(n, grain, job.chunk)
+	}
 	for k := 0; k < chunks; k++ {
 		mat32.Axpy(1, part[k*c:(k+1)*c], gb)
 	}
 	return dz
+}
+
+// biasJob is one call of actGrad.backward, split into row chunks.
+type biasJob struct {
+	a                     Act
+	dz, dy, y, part, wide []float32
+	c, q, grain           int
+}
+
+// chunk handles rows [lo, hi), which form chunk lo/grain.
+func (j *biasJob) chunk(lo, hi int) {
+	c, q := j.c, j.q
+	L := q * c
+	k := lo / j.grain
+	acc := j.wide[k*L : (k+1)*L]
+	clear(acc)
+	for r := lo; r < hi; r += q {
+		o, seg := r*c, (min(r+q, hi)-r)*c
+		j.a.backwardAcc(j.dz[o:o+seg], j.dy[o:o+seg], j.y[o:o+seg], acc[:seg])
+	}
+	p := j.part[k*c : (k+1)*c]
+	copy(p, acc[:c])
+	for s := 1; s < q; s++ {
+		mat32.Axpy(1, acc[s*c:(s+1)*c], p)
+	}
 }
 
 // backwardAcc writes dy·a'(y) into dz (unless a is the identity, where dz

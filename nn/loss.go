@@ -54,6 +54,9 @@ func (r Reduction) scale(rows, cols int) float64 {
 func rowsReduce(rows, cols int, fn func(lo, hi int) float64) float64 {
 	grain := max(1, elemGrain/max(cols, 1))
 	chunks := (rows + grain - 1) / grain
+	if chunks <= 1 {
+		return fn(0, rows)
+	}
 	part := make([]float64, chunks)
 	mat32.Parallel(rows, grain, func(lo, hi int) { part[lo/grain] = fn(lo, hi) })
 	var s float64

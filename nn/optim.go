@@ -163,8 +163,13 @@ func (a *Adam) Step() {
 			}
 		}
 		m, v := a.m[i].Data, a.v[i].Data
+		if len(p.Data) <= updateGrain {
+			adamUpdate(p.Data, p.Grad, m, v, &kp)
+			continue
+		}
+		kc := kp // a copy for the goroutines, so kp stays on the stack
 		mat32.Parallel(len(p.Data), updateGrain, func(lo, hi int) {
-			adamUpdate(p.Data[lo:hi], p.Grad[lo:hi], m[lo:hi], v[lo:hi], &kp)
+			adamUpdate(p.Data[lo:hi], p.Grad[lo:hi], m[lo:hi], v[lo:hi], &kc)
 		})
 	}
 }
