@@ -28,6 +28,7 @@ const (
 // identity. Every Act's derivative can be computed from its output alone,
 // which is what lets Dense apply it in place.
 type Act struct {
+	// Kind selects the function.
 	Kind ActKind
 	// Slope is LeakyReLU's slope for negative inputs, in [0, 1).
 	Slope float32
@@ -156,6 +157,7 @@ func (a Act) backward(dx, dy, y []float32) {
 
 // Activation is a layer that applies an Act to every value.
 type Activation struct {
+	// Act is the function applied.
 	Act Act
 
 	y, dx buffer

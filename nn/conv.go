@@ -161,15 +161,20 @@ func checkConvParams(in dataset.ImageShape, outC, kernel, stride, padding int) e
 // weight (out, in, kernel, kernel) with the input channel moved last —
 // and the bias (out). Act is fused as in Dense.
 type Conv2D struct {
+	// In and Out are the input and output image shapes.
 	In, Out dataset.ImageShape
+	// Kernel is the window's side, Stride its step and Padding the zeros
+	// added on every side.
 	Kernel  int
 	Stride  int
 	Padding int
-	Act     Act
+	// Act is applied to the output; the zero value is the identity.
+	Act Act
 	// NoInputGrad skips ∂loss/∂x (Backward returns nil); set it on a
 	// model's first layer.
 	NoInputGrad bool
 
+	// W is the weight (out, kernel, kernel, in) and B the bias (out).
 	W, B *Param
 
 	g           convGeom
@@ -292,15 +297,21 @@ func (c *Conv2D) Backward(dy *mat32.Dense) *mat32.Dense {
 // moved last — and the bias (out). As in PyTorch, the weight's fan-in for
 // initialisation is out·kernel².
 type ConvTranspose2D struct {
-	In, Out       dataset.ImageShape
+	// In and Out are the input and output image shapes.
+	In, Out dataset.ImageShape
+	// Kernel, Stride and Padding are those of the Conv2D this is the
+	// adjoint of; OutputPadding adds rows and columns at the bottom and
+	// right of the output to pick one of the sizes that Conv2D maps to In.
 	Kernel        int
 	Stride        int
 	Padding       int
 	OutputPadding int
-	Act           Act
+	// Act is applied to the output; the zero value is the identity.
+	Act Act
 	// NoInputGrad skips ∂loss/∂x (Backward returns nil).
 	NoInputGrad bool
 
+	// W is the weight (in, kernel, kernel, out) and B the bias (out).
 	W, B *Param
 
 	g      convGeom

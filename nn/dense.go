@@ -18,6 +18,7 @@ import (
 // result as a Dense followed by NewActivation(a), with two passes fewer
 // over memory.
 type Dense struct {
+	// In and Out are the input and output widths.
 	In, Out int
 	// Act is applied to the output; the zero value is the identity.
 	Act Act
@@ -26,6 +27,7 @@ type Dense struct {
 	// largest GEMM of the backward pass.
 	NoInputGrad bool
 
+	// W is the weight (out×in) and B the bias (out).
 	W, B *Param
 
 	x       *mat32.Dense

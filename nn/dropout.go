@@ -11,7 +11,9 @@ import (
 // the rest by 1/(1−P) ("inverted" dropout), so Eval mode is the identity.
 // The mask comes from Rng: one seed gives one sequence of masks.
 type Dropout struct {
-	P   float64
+	// P is the probability of dropping a value.
+	P float64
+	// Rng supplies the masks.
 	Rng *rand.Rand
 
 	mask, y, dx buffer

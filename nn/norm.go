@@ -17,6 +17,7 @@ import (
 // r ← (1 − Momentum)·r + Momentum·batch, with the unbiased variance. A
 // batch with a single value per channel leaves the running variance alone.
 type BatchNorm struct {
+	// Channels is the number of channels (features) normalised.
 	Channels int
 	// Momentum is the running-average rate (0.1).
 	Momentum float64
@@ -204,6 +205,7 @@ func (b *BatchNorm) Backward(dy *mat32.Dense) *mat32.Dense {
 // and Eval mode. For an HWC image row it is PyTorch's LayerNorm over
 // (C, H, W) with elementwise affine.
 type LayerNorm struct {
+	// Dim is the row width normalised.
 	Dim int
 	// Eps is added to the variance (1e-5).
 	Eps float64

@@ -206,12 +206,18 @@ func adamUpdate(p, g, m, v []float32, k *adamConst) {
 // formulation: v ← μv + g; p ← p − lr·v, or with Nesterov
 // p ← p − lr·(g + μv)) and coupled L2 weight decay.
 type SGD struct {
-	LR          float64
-	Momentum    float64
-	Nesterov    bool
+	// LR is the base learning rate.
+	LR float64
+	// Momentum is μ (0 for plain SGD); Nesterov selects Nesterov momentum.
+	Momentum float64
+	Nesterov bool
+	// WeightDecay adds WeightDecay·p to the gradient (parameters with
+	// NoDecay are exempt).
 	WeightDecay float64
-	Schedule    Schedule
-	Steps       int
+	// Schedule scales LR per step (nil: constant).
+	Schedule Schedule
+	// Steps counts the updates made; a checkpoint saves it with State.
+	Steps int
 
 	params []*Param
 	vel    []*Param

@@ -9,6 +9,7 @@ import (
 
 // Sequential runs layers one after another.
 type Sequential struct {
+	// Layers run in order.
 	Layers []Layer
 }
 
@@ -71,6 +72,7 @@ func (s *Sequential) Buffers() []*Param {
 // Branch feeds one input to several layers (the heads of a VAE encoder: μ
 // and log σ²) and, on the way back, sums their input gradients.
 type Branch struct {
+	// Heads each receive the same input.
 	Heads []Layer
 
 	outs []*mat32.Dense

@@ -16,10 +16,14 @@ var Enabled = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 // AdamConst is the layout the Adam kernel reads its constants from.
 type AdamConst struct {
+	// Beta1, Beta2 and their complements are the moment decay rates.
 	Beta1, Beta2, OneMinusBeta1, OneMinusBeta2 float32
-	Step, InvSqrtBC2, Eps                      float32
-	WeightDecay                                float32 // coupled L2: g += WeightDecay·p
-	Shrink                                     float32 // decoupled decay: p ← Shrink·p (1 for none)
+	// Step is lr / (1 − β1ᵗ), InvSqrtBC2 is 1/√(1 − β2ᵗ) and Eps is ε.
+	Step, InvSqrtBC2, Eps float32
+	// WeightDecay is the coupled L2 factor: g += WeightDecay·p.
+	WeightDecay float32
+	// Shrink is the decoupled decay factor: p ← Shrink·p (1 for none).
+	Shrink float32
 }
 
 // Adam applies one Adam update to the first len(p)&^7 elements:
