@@ -330,7 +330,11 @@ func (l *layerPlotter) Plot(c draw.Canvas, p *plot.Plot) {
 		tx := func(x float64) float64 { return dots(trX(x)-c.Min.X) * scale }
 		ty := func(y float64) float64 { return float64(h) - dots(trY(y)-c.Min.Y)*scale }
 		l.paint(img, img.Bounds(), l.panel, tx, ty, scale)
-		c.DrawImage(c.Rectangle, img)
+		if l.r == nil {
+			c.DrawImage(c.Rectangle, img)
+		} else if err := l.r.embed(c, c.Rectangle, img); err != nil {
+			panic(err) // turned into an error by recoverDraw
+		}
 		return
 	}
 	height := l.r.img.Bounds().Dy()
