@@ -32,23 +32,29 @@ type Config struct {
 // Embedding describes one tensor and its metadata. Paths are relative to
 // the directory of the config file.
 type Embedding struct {
+	// TensorName names the embedding in the Projector's menu.
 	TensorName string `json:"tensorName,omitempty"`
 	// TensorShape is [rows, dims]; it is required for a raw float32
 	// tensor file and checked against a .tsv one when given.
 	TensorShape []int `json:"tensorShape,omitempty"`
 	// TensorPath is a .tsv file, or any other name for raw little-endian
 	// float32 values, row after row.
-	TensorPath    string  `json:"tensorPath,omitempty"`
-	MetadataPath  string  `json:"metadataPath,omitempty"`
-	BookmarksPath string  `json:"bookmarksPath,omitempty"`
-	Sprite        *Sprite `json:"sprite,omitempty"`
+	TensorPath string `json:"tensorPath,omitempty"`
+	// MetadataPath is a metadata.tsv with one row per tensor row.
+	MetadataPath string `json:"metadataPath,omitempty"`
+	// BookmarksPath is a JSON file of saved Projector views; not read.
+	BookmarksPath string `json:"bookmarksPath,omitempty"`
+	// Sprite holds one thumbnail per row; not read.
+	Sprite *Sprite `json:"sprite,omitempty"`
 }
 
 // Sprite is a single image made of one thumbnail per row, each
 // SingleImageDim = [width, height] pixels.
 type Sprite struct {
-	ImagePath      string `json:"imagePath"`
-	SingleImageDim []int  `json:"singleImageDim,omitempty"`
+	// ImagePath is the sprite image, a PNG or JPEG file.
+	ImagePath string `json:"imagePath"`
+	// SingleImageDim is the size of one thumbnail.
+	SingleImageDim []int `json:"singleImageDim,omitempty"`
 }
 
 // A ConfigError reports an invalid projector_config.json.

@@ -38,13 +38,61 @@ type chunk struct {
 	res   chan *part
 }
 
+// textState follows the rows merged so far.
+type textState struct {
+	b                *builder
+	want, total, got int
+}
+
+// take merges a parsed chunk; stop reports that no more rows are wanted.
+func (st *textState) take(p *part) (stop bool, err error) {
+	n := len(p.words)
+	if st.want > 0 && st.got+n > st.want {
+		if st.want == st.total {
+			return true, &ParseError{Line: p.lines[st.want-st.got], Err: fmt.Errorf("more rows than the %d the header announces", st.total)}
+		}
+		st.b.merge(p, st.want-st.got)
+		return true, nil
+	}
+	st.b.merge(p, n)
+	st.got += n
+	if st.want > 0 && st.got == st.want && st.want != st.total {
+		return true, nil // MaxRows reached: what follows is not read
+	}
+	return p.err != nil, p.err
+}
+
+// finish checks the row count at the end of the input.
+func (st *textState) finish() error {
+	if st.total > 0 && st.got < st.want {
+		return fmt.Errorf("the header announces %d vectors but the file ends after %d: %w", st.total, st.got, io.ErrUnexpectedEOF)
+	}
+	return nil
+}
+
 // readText reads want rows (0: all) of "word v1 ... vdim" lines into b;
 // total is the number of rows the header announced (0 for GloVe, which has
-// none) and first the number of the next line. The text is cut into chunks
-// of whole lines that are parsed on all CPUs and merged in order, so the
-// result, and the error for the first bad line in file order, are those of
-// a sequential read.
+// none) and first the number of the next line. Text that fits in one chunk
+// is parsed at once; longer text is cut into chunks of whole lines that are
+// parsed on all CPUs and merged in order, so the result, and the error for
+// the first bad line in file order, are those of a sequential read.
 func readText(br *bufio.Reader, b *builder, dim, want, total, first int) error {
+	st := &textState{b: b, want: want, total: total}
+	head := make([]byte, min(chunkBytes, 64<<10))
+	n, err := io.ReadFull(br, head)
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		if n > 0 {
+			if stop, err := st.take(parseChunk(&chunk{data: head[:n], first: first}, dim)); stop || err != nil {
+				return err
+			}
+		}
+		return st.finish()
+	}
+	if err != nil {
+		return err
+	}
+	r := io.MultiReader(bytes.NewReader(head), br)
+
 	workers := runtime.GOMAXPROCS(0)
 	jobs := make(chan *chunk, workers)
 	order := make(chan *chunk, 2*workers)
@@ -55,7 +103,7 @@ func readText(br *bufio.Reader, b *builder, dim, want, total, first int) error {
 		defer wg.Done()
 		defer close(order)
 		defer close(jobs)
-		splitLines(br, first, func(c *chunk) bool {
+		splitLines(r, first, func(c *chunk) bool {
 			c.res = make(chan *part, 1)
 			select {
 			case order <- c:
@@ -85,46 +133,27 @@ func readText(br *bufio.Reader, b *builder, dim, want, total, first int) error {
 		close(done)
 		wg.Wait()
 	}()
-
-	got := 0
 	for c := range order {
 		if c.err != nil {
 			return c.err
 		}
-		p := <-c.res
-		n := len(p.words)
-		if want > 0 && got+n > want {
-			if want == total {
-				return &ParseError{Line: p.lines[want-got], Err: fmt.Errorf("more rows than the %d the header announces", total)}
-			}
-			b.merge(p, want-got)
-			return nil
-		}
-		b.merge(p, n)
-		got += n
-		if want > 0 && got == want && want != total {
-			return nil // MaxRows reached: what follows is not read
-		}
-		if p.err != nil {
-			return p.err
+		if stop, err := st.take(<-c.res); stop || err != nil {
+			return err
 		}
 	}
-	if total > 0 && got < want {
-		return fmt.Errorf("the header announces %d vectors but the file ends after %d: %w", total, got, io.ErrUnexpectedEOF)
-	}
-	return nil
+	return st.finish()
 }
 
-// splitLines reads br in chunks of whole lines and hands them to emit in
+// splitLines reads r in chunks of whole lines and hands them to emit in
 // order, numbering lines from first, until emit returns false, the input
 // ends, or reading fails (reported as a last chunk with err set).
-func splitLines(br *bufio.Reader, first int, emit func(*chunk) bool) {
+func splitLines(r io.Reader, first int, emit func(*chunk) bool) {
 	line := first
 	var carry []byte
 	for {
 		buf := make([]byte, len(carry), max(chunkBytes, 2*len(carry)))
 		copy(buf, carry)
-		n, err := io.ReadFull(br, buf[len(carry):cap(buf)])
+		n, err := io.ReadFull(r, buf[len(carry):cap(buf)])
 		buf = buf[:len(carry)+n]
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
 			if len(buf) > 0 {
