@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/latentlab/latent/dataset"
 	"github.com/latentlab/latent/mat32"
@@ -141,29 +142,7 @@ func silhouetteSamples(ctx context.Context, dst []float64, x *mat32.Dense, lab [
 		}
 	}
 	if x.Cols <= directMaxDim {
-		d := x.Cols
-		const chunk = 2048
-		for lo := 0; lo < n; lo += chunk {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			hi := min(lo+chunk, n)
-			mat32.Parallel(hi-lo, mat32.Grain(hi-lo, 8), func(a, b int) {
-				sum := make([]float64, nc)
-				for i := lo + a; i < lo+b; i++ {
-					clear(sum)
-					q := x.Data[i*d : (i+1)*d]
-					for l := 0; l < n; l++ {
-						if l != i {
-							sum[cl[l]] += math.Sqrt(sqDist64(q, x.Data[l*d:(l+1)*d]))
-						}
-					}
-					score(i, sum)
-				}
-			})
-			prog.Report(progress.Update{Stage: "silhouette", Done: int64(hi), Total: int64(n)})
-		}
-		return dst, nil
+		return silhouetteDirect(ctx, dst, x, cl, size, score, prog)
 	}
 	s := newSpace(x)
 	bs := blockRows(n, block)
@@ -198,4 +177,96 @@ func silhouetteSamples(ctx context.Context, dst []float64, x *mat32.Dense, lab [
 		prog.Report(progress.Update{Stage: "silhouette", Done: int64(hi), Total: int64(n)})
 	}
 	return dst, nil
+}
+
+// silhouetteDirect scores the rows of a low-dimensional x. The points are
+// copied to float64 grouped by cluster, so that each row's distance sum to a
+// cluster runs over a contiguous segment in four independent partial sums
+// (fixed order, so deterministic). A row's distance to itself is exactly 0
+// and adds nothing.
+func silhouetteDirect(ctx context.Context, dst []float64, x *mat32.Dense, cl []int32, size []float64, score func(int, []float64), prog progress.Func) ([]float64, error) {
+	n, d := x.Rows, x.Cols
+	nc := len(size)
+	start := make([]int, nc+1)
+	for _, c := range cl {
+		start[c+1]++
+	}
+	for c := range nc {
+		start[c+1] += start[c]
+	}
+	pos := slices.Clone(start[:nc])
+	pts := make([]float64, n*d)
+	for i, c := range cl {
+		j := pos[c]
+		pos[c]++
+		for k := range d {
+			pts[j*d+k] = float64(x.Data[i*d+k])
+		}
+	}
+	const chunk = 2048
+	for lo := 0; lo < n; lo += chunk {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		hi := min(lo+chunk, n)
+		mat32.Parallel(hi-lo, mat32.Grain(hi-lo, 8), func(a, b int) {
+			sum := make([]float64, nc)
+			q := make([]float64, d)
+			for i := lo + a; i < lo+b; i++ {
+				for k := range d {
+					q[k] = float64(x.Data[i*d+k])
+				}
+				for c := range nc {
+					seg := pts[start[c]*d : start[c+1]*d]
+					if d == 2 {
+						sum[c] = segSum2(seg, q[0], q[1])
+					} else {
+						sum[c] = segSum(seg, q)
+					}
+				}
+				score(i, sum)
+			}
+		})
+		prog.Report(progress.Update{Stage: "silhouette", Done: int64(hi), Total: int64(n)})
+	}
+	return dst, nil
+}
+
+// segSum2 returns Σ_j ‖p_j − q‖ over the 2-D points p of seg, with the
+// distance computed as sqDist64 does.
+func segSum2(seg []float64, q0, q1 float64) float64 {
+	var s0, s1, s2, s3 float64
+	j := 0
+	for ; j+8 <= len(seg); j += 8 {
+		p := seg[j : j+8 : j+8]
+		a0, a1 := p[0]-q0, p[1]-q1
+		b0, b1 := p[2]-q0, p[3]-q1
+		c0, c1 := p[4]-q0, p[5]-q1
+		d0, d1 := p[6]-q0, p[7]-q1
+		s0 += math.Sqrt(float64(a0*a0) + float64(a1*a1))
+		s1 += math.Sqrt(float64(b0*b0) + float64(b1*b1))
+		s2 += math.Sqrt(float64(c0*c0) + float64(c1*c1))
+		s3 += math.Sqrt(float64(d0*d0) + float64(d1*d1))
+	}
+	for ; j < len(seg); j += 2 {
+		a0, a1 := seg[j]-q0, seg[j+1]-q1
+		s0 += math.Sqrt(float64(a0*a0) + float64(a1*a1))
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// segSum returns Σ_j ‖p_j − q‖ over the len(q)-dimensional points of seg.
+func segSum(seg, q []float64) float64 {
+	d := len(q)
+	var s float64
+	for j := 0; j < len(seg); j += d {
+		p := seg[j : j+d : j+d]
+		var t float64
+		for k, v := range q {
+			u := p[k] - v
+			t += float64(u * u)
+		}
+		s += math.Sqrt(t)
+	}
+	return s
 }
