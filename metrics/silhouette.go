@@ -115,8 +115,11 @@ func silhouetteSamples(ctx context.Context, dst []float64, x *mat32.Dense, lab [
 		cl[i] = c
 		size[c]++
 	}
+	if n < 3 {
+		return nil, fmt.Errorf("metrics: silhouette needs at least 3 labelled rows, got %d", n)
+	}
 	if nc := len(size); nc < 2 || nc > n-1 {
-		return nil, fmt.Errorf("metrics: silhouette: %d clusters among %d labelled rows; need 2 to %d", nc, n, n-1)
+		return nil, fmt.Errorf("metrics: silhouette needs 2 to %d classes among %d labelled rows, got %d", n-1, n, nc)
 	}
 	if dst == nil {
 		dst = make([]float64, n)

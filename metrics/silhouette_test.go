@@ -130,9 +130,10 @@ func TestSilhouetteBadInput(t *testing.T) {
 		opt    SilhouetteOptions
 		want   string
 	}{
-		{"one cluster", x, one, SilhouetteOptions{}, "1 clusters among 10 labelled rows; need 2 to 9"},
-		{"one per row", x, each, SilhouetteOptions{}, "10 clusters among 10 labelled rows"},
-		{"one cluster in sample", x, []int{0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, SilhouetteOptions{SampleSize: 2, Seed: 1}, "1 clusters among 2"},
+		{"one cluster", x, one, SilhouetteOptions{}, "needs 2 to 9 classes among 10 labelled rows, got 1"},
+		{"one per row", x, each, SilhouetteOptions{}, "among 10 labelled rows, got 10"},
+		{"one cluster in sample", x, []int{0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, SilhouetteOptions{SampleSize: 2, Seed: 1}, "needs at least 3 labelled rows, got 2"},
+		{"one class in sample", x, []int{0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, SilhouetteOptions{SampleSize: 4, Seed: 0}, "needs 2 to 3 classes among 4 labelled rows, got 1"},
 		{"negative sample", x, each, SilhouetteOptions{SampleSize: -1}, "sample size -1"},
 		{"short labels", x, one[:4], SilhouetteOptions{}, "4 labels for 10 rows"},
 		{"inf", nan, each, SilhouetteOptions{}, "data: 1 NaN/Inf values (first in row 2)"},

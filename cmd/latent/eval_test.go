@@ -168,7 +168,7 @@ func TestEvalBadInput(t *testing.T) {
 		{"negative sample", []string{"--embedding", emb, "--labels", lab, "--silhouette-sample", "-5"}, 2, "--silhouette-sample -5"},
 		{"size mismatch", []string{"--input", in, "--embedding", short}, 1, "x.npy has 40 rows but " + short + " has 39"},
 		{"nan", []string{"--input", in, "--embedding", nanPath}, 1, nanPath + ": 2 NaN/Inf values (first in row 5)"},
-		{"one class", []string{"--embedding", emb, "--labels", one, "--metrics", "sil"}, 1, "1 clusters among 40 labelled rows"},
+		{"one class", []string{"--embedding", emb, "--labels", one, "--metrics", "sil"}, 1, "silhouette needs 2 to 39 classes among 40 labelled rows, got 1"},
 		{"rare class", []string{"--embedding", emb, "--labels", rare, "--metrics", "knnacc"}, 1, "has 2 labelled rows, fewer than the 5 folds"},
 		{"missing file", []string{"--embedding", filepath.Join(dir, "none.npy"), "--labels", lab}, 1, "none.npy"},
 		{"extra argument", []string{"--embedding", emb, "extra"}, 2, "unknown command"},
