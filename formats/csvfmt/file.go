@@ -1,17 +1,12 @@
 package csvfmt
 
 import (
-	"compress/gzip"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/latentlab/latent/dataset"
 	"github.com/latentlab/latent/formats"
 	"github.com/latentlab/latent/formats/tsv"
-	"github.com/latentlab/latent/internal/atomicfile"
 )
 
 func init() {
@@ -32,25 +27,11 @@ func init() {
 // file (one label per line, or a header and columns; see package tsv), and
 // opt.LabelColumn then names one of its columns.
 func Load(path string, opt formats.Options) (*dataset.Dataset, error) {
-	f, err := os.Open(path)
+	r, _, err := formats.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	var r io.Reader = f
-	var magic [2]byte
-	if n, _ := io.ReadFull(f, magic[:]); formats.IsGzip(magic[:n]) {
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return nil, err
-		}
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		r = zr
-	} else if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
+	defer r.Close()
 	ro := ReadOptions{Columns: opt.Columns, LabelColumn: opt.LabelColumn, MaxRows: opt.MaxRows}
 	if opt.Labels != "" {
 		ro.LabelColumn = ""
@@ -59,7 +40,7 @@ func Load(path string, opt formats.Options) (*dataset.Dataset, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	d.Name = stem(path)
+	d.Name = formats.Stem(path)
 	if opt.Labels != "" {
 		d.Labels, d.Classes = nil, nil
 		truncated := opt.MaxRows > 0 && d.Len() == opt.MaxRows
@@ -70,30 +51,11 @@ func Load(path string, opt formats.Options) (*dataset.Dataset, error) {
 	return d, nil
 }
 
-func stem(path string) string {
-	base := strings.TrimSuffix(filepath.Base(path), ".gz")
-	return strings.TrimSuffix(base, filepath.Ext(base))
-}
-
 // Save writes d to path as CSV (see Write), gzip-compressed when the name
 // ends in ".gz", through a temporary file and a rename.
 func Save(path string, d *dataset.Dataset) error {
 	if d.X == nil {
 		return fmt.Errorf("%s: no data to write", path)
 	}
-	return atomicfile.Write(path, func(w io.Writer) error {
-		var err error
-		if strings.HasSuffix(strings.ToLower(path), ".gz") {
-			zw := gzip.NewWriter(w)
-			if err = Write(zw, d); err == nil {
-				err = zw.Close()
-			}
-		} else {
-			err = Write(w, d)
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		return nil
-	})
+	return formats.WriteFile(path, func(w io.Writer) error { return Write(w, d) })
 }

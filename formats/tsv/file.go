@@ -49,58 +49,6 @@ func isDir(path string) bool {
 	return err == nil && st.IsDir()
 }
 
-// open opens path for reading, through gzip when the file starts with the
-// gzip magic number. It returns the file's size, or -1 for gzip files.
-func open(path string) (io.ReadCloser, int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, 0, err
-	}
-	return openFile(f)
-}
-
-func openFile(f fs.File) (io.ReadCloser, int64, error) {
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, 0, err
-	}
-	if st.IsDir() {
-		f.Close()
-		return nil, 0, fmt.Errorf("%s is a directory", st.Name())
-	}
-	var magic [2]byte
-	n, _ := io.ReadFull(f, magic[:])
-	rs, ok := f.(io.Seeker)
-	if !ok {
-		f.Close()
-		return nil, 0, errors.New("file cannot seek")
-	}
-	if _, err := rs.Seek(0, io.SeekStart); err != nil {
-		f.Close()
-		return nil, 0, err
-	}
-	if !formats.IsGzip(magic[:n]) {
-		return f, st.Size(), nil
-	}
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		f.Close()
-		return nil, 0, err
-	}
-	return gzipFile{zr, f}, -1, nil
-}
-
-type gzipFile struct {
-	*gzip.Reader
-	f fs.File
-}
-
-func (g gzipFile) Close() error {
-	g.Reader.Close()
-	return g.f.Close()
-}
-
 // MetadataPath returns the metadata file that goes with a vectors file:
 // "metadata.tsv" for ".../vectors.tsv", "NAME_metadata.tsv" for
 // "NAME_vectors.tsv" or "NAME_tensor.tsv" (gensim's word2vec2tensor names),
@@ -126,7 +74,7 @@ func MetadataPath(vectorsPath string) string {
 // it exists; every metadata column goes to Meta and opt.LabelColumn picks
 // the labels (see ChooseLabels). opt.MaxRows > 0 reads only that many rows.
 func Load(path string, opt formats.Options) (*dataset.Dataset, error) {
-	rc, size, err := open(path)
+	rc, size, err := formats.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +118,7 @@ func AttachMetadata(d *dataset.Dataset, path, dataPath, labelColumn string, trun
 }
 
 func attach(d *dataset.Dataset, path, vectorsName, labelColumn string, truncated bool) error {
-	rc, _, err := open(path)
+	rc, _, err := formats.Open(path)
 	if err != nil {
 		return err
 	}
@@ -283,7 +231,7 @@ func LoadProjector(path string, opt formats.Options) (*dataset.Dataset, error) {
 	defer tf.Close()
 	var d *dataset.Dataset
 	if formats.HasSuffix(e.TensorPath, ".tsv") {
-		rc, size, err := openFile(tf)
+		rc, size, err := formats.OpenFile(tf)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", tpath, err)
 		}
@@ -332,7 +280,7 @@ func LoadProjector(path string, opt formats.Options) (*dataset.Dataset, error) {
 		return nil, err
 	}
 	defer mf.Close()
-	rc, _, err := openFile(mf)
+	rc, _, err := formats.OpenFile(mf)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", mpath, err)
 	}

@@ -2,17 +2,14 @@ package word2vec
 
 import (
 	"bytes"
-	"compress/gzip"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/latentlab/latent/dataset"
 	"github.com/latentlab/latent/formats"
 	"github.com/latentlab/latent/formats/tsv"
-	"github.com/latentlab/latent/internal/atomicfile"
 )
 
 func init() {
@@ -69,39 +66,6 @@ func looksLikeGloVe(head []byte) bool {
 	return true
 }
 
-// open opens path, through gzip when it starts with the gzip magic number;
-// it returns the size for uncompressed files and 0 otherwise.
-func open(path string) (io.Reader, int64, func() error, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, 0, nil, err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, 0, nil, err
-	}
-	if st.IsDir() {
-		f.Close()
-		return nil, 0, nil, fmt.Errorf("%s is a directory", path)
-	}
-	var magic [2]byte
-	n, _ := io.ReadFull(f, magic[:])
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		f.Close()
-		return nil, 0, nil, err
-	}
-	if !formats.IsGzip(magic[:n]) {
-		return f, st.Size(), f.Close, nil
-	}
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		f.Close()
-		return nil, 0, nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return zr, 0, f.Close, nil
-}
-
 // Load reads a word2vec file (text or binary, gzip-compressed or not).
 // Words are the labels (see the package documentation) unless opt.Labels
 // names a metadata file, whose column opt.LabelColumn (or its default)
@@ -119,17 +83,16 @@ func load(path string, opt formats.Options, read func(io.Reader, ReadOptions) (*
 	if opt.Labels == "" && opt.LabelColumn != "" && !strings.EqualFold(opt.LabelColumn, "word") {
 		return nil, fmt.Errorf("%s: no column %q: the words are the only labels (or give a metadata file)", path, opt.LabelColumn)
 	}
-	r, size, closeFn, err := open(path)
+	r, size, err := formats.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	defer closeFn()
-	d, err := read(r, ReadOptions{MaxRows: opt.MaxRows, Size: size})
+	defer r.Close()
+	d, err := read(r, ReadOptions{MaxRows: opt.MaxRows, Size: max(size, 0)})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	base := strings.TrimSuffix(filepath.Base(path), ".gz")
-	d.Name = strings.TrimSuffix(base, filepath.Ext(base))
+	d.Name = formats.Stem(path)
 	if opt.Labels != "" {
 		d.Labels, d.Classes = nil, nil
 		truncated := opt.MaxRows > 0 && d.Len() == opt.MaxRows
@@ -159,19 +122,5 @@ func save(path string, d *dataset.Dataset, write func(io.Writer, *dataset.Datase
 	if d.X == nil {
 		return fmt.Errorf("%s: no data to write", path)
 	}
-	return atomicfile.Write(path, func(w io.Writer) error {
-		var err error
-		if strings.HasSuffix(strings.ToLower(path), ".gz") {
-			zw := gzip.NewWriter(w)
-			if err = write(zw, d); err == nil {
-				err = zw.Close()
-			}
-		} else {
-			err = write(w, d)
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		return nil
-	})
+	return formats.WriteFile(path, func(w io.Writer) error { return write(w, d) })
 }
