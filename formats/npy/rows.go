@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sync"
 
 	"github.com/latentlab/latent/internal/atomicfile"
 	"github.com/latentlab/latent/mat32"
@@ -122,16 +121,15 @@ func (r *RowReader) Close() error { return r.f.Close() }
 // RowWriter writes a float32 C-order .npy file of a shape fixed up front, a
 // batch of rows at a time, for outputs larger than memory. The file appears
 // at its path only when Close succeeds after every row has been written;
-// until then it is a temporary file in the same directory. A RowWriter
-// must be closed (or aborted) or it leaks a goroutine.
+// until then it is a temporary file in the same directory. Call Close or
+// Abort exactly once (Abort after Close does nothing).
 type RowWriter struct {
 	path    string
 	rows    int
 	cols    int
 	written int
-	pw      *io.PipeWriter
-	done    chan error
-	once    sync.Once
+	f       *atomicfile.File
+	closed  bool
 	result  error
 	buf     []byte
 }
@@ -149,21 +147,12 @@ func CreateRows(path string, rows, cols int) (*RowWriter, error) {
 	if err := h.check(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	pr, pw := io.Pipe()
-	w := &RowWriter{path: path, rows: rows, cols: cols, pw: pw, done: make(chan error, 1)}
-	go func() {
-		err := atomicfile.Write(path, func(out io.Writer) error {
-			_, err := io.Copy(out, pr)
-			return err
-		})
-		if err == nil {
-			pr.Close()
-		} else {
-			pr.CloseWithError(err)
-		}
-		w.done <- err
-	}()
-	if _, err := WriteHeader(pw, h); err != nil {
+	f, err := atomicfile.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	w := &RowWriter{path: path, rows: rows, cols: cols, f: f}
+	if _, err := WriteHeader(f, h); err != nil {
 		w.Abort()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -179,12 +168,15 @@ func (w *RowWriter) Write(m *mat32.Dense) error {
 	if w.written+m.Rows > w.rows {
 		panic(fmt.Sprintf("npy: RowWriter.Write: %d rows after %d exceed the declared %d", m.Rows, w.written, w.rows))
 	}
+	if w.closed {
+		return fmt.Errorf("%s: npy: write after close", w.path)
+	}
 	data := m.Data[:m.Rows*m.Cols]
 	var err error
 	if hostLE {
-		_, err = w.pw.Write(bytesOf(data))
+		_, err = w.f.Write(bytesOf(data))
 	} else {
-		err = writeLE32(w.pw, data, &w.buf)
+		err = writeLE32(w.f, data, &w.buf)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", w.path, err)
@@ -197,24 +189,25 @@ func (w *RowWriter) Write(m *mat32.Dense) error {
 // declared were written it removes the temporary file and returns an error.
 // Calling Close again returns the first result.
 func (w *RowWriter) Close() error {
-	w.once.Do(func() {
-		if w.written != w.rows {
-			w.pw.CloseWithError(errAborted)
-			<-w.done
-			w.result = fmt.Errorf("%s: npy: %d of the declared %d rows written; file not created", w.path, w.written, w.rows)
-			return
-		}
-		w.pw.Close()
-		w.result = <-w.done
-	})
+	if w.closed {
+		return w.result
+	}
+	w.closed = true
+	if w.written != w.rows {
+		w.f.Abort()
+		w.result = fmt.Errorf("%s: npy: %d of the declared %d rows written; file not created", w.path, w.written, w.rows)
+		return w.result
+	}
+	w.result = w.f.Commit()
 	return w.result
 }
 
 // Abort discards what was written; the target file is left untouched.
 func (w *RowWriter) Abort() {
-	w.once.Do(func() {
-		w.pw.CloseWithError(errAborted)
-		<-w.done
-		w.result = fmt.Errorf("%s: %w", w.path, errAborted)
-	})
+	if w.closed {
+		return
+	}
+	w.closed = true
+	w.f.Abort()
+	w.result = fmt.Errorf("%s: %w", w.path, errAborted)
 }
