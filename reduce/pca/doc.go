@@ -53,23 +53,33 @@
 //
 // SolverRandomized is the randomized SVD of Halko, Martinsson & Tropp
 // (2011) with scikit-learn's defaults: a d×(k+10) Gaussian test matrix,
-// 7 power iterations when k < 0.1·min(n, d), else 4. The heavy products
-// with the n×d data run in float32 through mat32 (OpenBLAS); everything of
-// size d×l or l×l (l = k + 10) is float64 through gonum. The centred data
-// is never formed (saving an n×d copy): products with it are products with
-// x plus a rank-one correction by the mean. Each power iteration is one
-// pass over x in row blocks of about 16 MB, each used twice while in cache
-// (Y_b = A_b·Q, then Z += A_bᵀ·Y_b), followed by a Householder QR of the d×l
-// result in float64; the final step orthonormalises Y = A·Q through the
-// eigendecomposition of its exact float64 Gram matrix and takes the SVD of
-// the l×d matrix Aᵀ·U. Normalising only the d×l side within an iteration
-// squares the conditioning of one iteration, which in float32 limits the
-// resolution of components whose variance is below about 1e-6 of the
-// first. On Fashion-MNIST 70,000×784 → 50 the first dozen explained
-// variance ratios agree with the exact solver's to 1e-7 relative, and those
-// near the cut, where the spectrum is flat, to 1e-5 absolute (0.6%
-// relative), as for any randomized SVD: the sum is 0.862528 against the
-// exact 0.862571 (scikit-learn's randomized solver: 0.862535).
+// 7 power iterations when k < 0.1·min(n, d), else 4, each followed by a
+// Householder QR of the d×l iterate in float64 (l = k + 10). The heavy
+// products with the n×d data run in float32 through mat32 (OpenBLAS);
+// everything of size d×l or l×l is float64 through gonum. The centred data
+// is never formed whole (saving an n×d copy). AᵀA is applied in whichever of two
+// ways takes fewer flops:
+//
+//   - through the data, 4·n·d·l flops per iteration: one pass over x per
+//     iteration in row blocks of about 16 MB, each used twice while in
+//     cache (Y_b = A_b·Q, then Z += A_bᵀ·Y_b, products with A being
+//     products with x corrected by a rank-one term); the last step
+//     orthonormalises Y = A·Q through the eigendecomposition of its exact
+//     float64 Gram matrix and takes the SVD of the l×d matrix Uᵀ·A;
+//   - through the scatter matrix C = AᵀA, about 1.25·n·d² flops once, when
+//     d < 3.2·l·(q+1) (Fashion-MNIST's 784 features with k = 50): C is
+//     summed in float64 from float32 products of centred 8 MB row blocks
+//     (lower-triangle column blocks only), and the iteration and the last
+//     step run on C in float64, with the same iterates as the first way.
+//
+// Normalising only the d×l side squares the conditioning within an
+// iteration, which in float32 limits the resolution of components whose
+// variance is below about 1e-6 of the first. On Fashion-MNIST 70,000×784 →
+// 50 the first ten explained variance ratios agree with the exact solver's
+// to 1e-7 relative (both ways), and those near the cut, where the spectrum
+// is flat, to 1e-5 absolute (0.6% relative), as for any randomized SVD:
+// the sum is 0.862528 against the exact 0.862571 (scikit-learn's
+// randomized solver: 0.862535).
 //
 // SolverIncremental (Ross, Lim, Lin & Yang 2008, as scikit-learn's
 // IncrementalPCA) folds batches of rows into the running column moments and

@@ -64,6 +64,9 @@ type Options struct {
 	BatchSize int
 	// Progress receives progress reports; nil for none.
 	Progress progress.Func
+
+	// route forces how the randomized solver applies AᵀA (for tests).
+	route int
 }
 
 // PCA is a fitted principal component analysis. The zero value is an
@@ -108,9 +111,10 @@ func (p *PCA) FitContext(ctx context.Context, x *mat32.Dense, o Options) error {
 }
 
 // FitTransform fits p to x like FitContext and writes the projection of x
-// into dst (x.Rows×k; allocated if nil or empty), which it returns. With the
-// randomized solver the projection comes from the factorization itself (as
-// scikit-learn's fit_transform) instead of a second pass over x.
+// into dst (x.Rows×k; allocated if nil or empty), which it returns. When
+// the randomized solver works through the data (see the package doc), the
+// projection comes from the factorization itself (as scikit-learn's
+// fit_transform) instead of another pass over x.
 func (p *PCA) FitTransform(ctx context.Context, dst, x *mat32.Dense, o Options) (*mat32.Dense, error) {
 	defer func() { p.fitU, p.fitW = nil, nil }()
 	if err := p.fit(ctx, x, o, true); err != nil {
@@ -336,29 +340,29 @@ func (p *PCA) Components(dst *mat32.Dense) *mat32.Dense {
 	return dst
 }
 
-// Mean writes the per-feature mean of the training data into dst (length
-// d; allocated if empty) and returns it.
+// Mean appends the per-feature mean of the training data (d values) to
+// dst[:0] and returns the result, so a dst with room for d values is reused.
 func (p *PCA) Mean(dst []float32) []float32 {
 	p.mustFit("Mean")
 	return append(dst[:0], p.mean...)
 }
 
-// ExplainedVariance writes the variance (ddof 1) of the training data along
-// each component into dst (length k; allocated if empty) and returns it.
+// ExplainedVariance appends the variance (ddof 1) of the training data
+// along each of the k components to dst[:0] and returns the result.
 func (p *PCA) ExplainedVariance(dst []float64) []float64 {
 	p.mustFit("ExplainedVariance")
 	return append(dst[:0], p.ev...)
 }
 
-// ExplainedVarianceRatio writes each component's share of the total
-// variance into dst and returns it.
+// ExplainedVarianceRatio appends each component's share of the total
+// variance to dst[:0] and returns the result.
 func (p *PCA) ExplainedVarianceRatio(dst []float64) []float64 {
 	p.mustFit("ExplainedVarianceRatio")
 	return append(dst[:0], p.evr...)
 }
 
-// SingularValues writes the singular values of the centred training data
-// for the k components into dst and returns it.
+// SingularValues appends the singular values of the centred training data
+// for the k components to dst[:0] and returns the result.
 func (p *PCA) SingularValues(dst []float64) []float64 {
 	p.mustFit("SingularValues")
 	return append(dst[:0], p.sv...)

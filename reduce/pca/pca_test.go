@@ -112,34 +112,66 @@ func TestRandomizedAgainstSVD(t *testing.T) {
 	// gap after the first ten components.
 	x := lowRank(21, 3000, 200, 10, 10, 0.8, 0.2)
 	o := newOracle(t, x)
-	for _, seed := range []uint64{0, 1, 2} {
-		var p PCA
-		if err := p.Fit(x, Options{Components: 10, Solver: SolverRandomized, Seed: seed}); err != nil {
-			t.Fatal(err)
-		}
-		// Stated accuracy of the randomized solver on a gapped spectrum:
-		// ratios to 1e-4 relative, subspace cosines ≥ 0.9999.
-		checkAgainstOracle(t, &p, o, 1e-4, 0.9999)
-	}
-	// Without a gap (a slowly decaying spectrum, k cutting through it) the
-	// axes near the cut are not determined, but the explained variance is:
-	// the sum of the ratios stays within 1e-3 of the exact one.
 	y := lowRank(22, 2000, 150, 150, 5, 0.97, 0.01)
 	oy := newOracle(t, y)
-	var p PCA
-	if err := p.Fit(y, Options{Components: 20, Solver: SolverRandomized, Seed: 5}); err != nil {
+	for _, route := range []int{routeData, routeScatter} {
+		for _, seed := range []uint64{0, 1, 2} {
+			var p PCA
+			if err := p.Fit(x, Options{Components: 10, Solver: SolverRandomized, Seed: seed, route: route}); err != nil {
+				t.Fatal(err)
+			}
+			// Stated accuracy of the randomized solver on a gapped
+			// spectrum: ratios to 1e-4 relative, subspace cosines ≥ 0.9999.
+			checkAgainstOracle(t, &p, o, 1e-4, 0.9999)
+		}
+		// Without a gap (a slowly decaying spectrum, k cutting through it)
+		// the axes near the cut are not determined, but the explained
+		// variance is: the sum of the ratios stays within 1e-3 of the exact
+		// one.
+		var p PCA
+		if err := p.Fit(y, Options{Components: 20, Solver: SolverRandomized, Seed: 5, route: route}); err != nil {
+			t.Fatal(err)
+		}
+		var got, want float64
+		for j, v := range p.ExplainedVarianceRatio(nil) {
+			got += v
+			want += oy.evr[j]
+		}
+		if math.Abs(got-want) > 1e-3 {
+			t.Errorf("route %d, no gap: ratio sum %.6f, exact %.6f", route, got, want)
+		}
+		if cos := principalCosines(t, p.Components(nil), oy); cos[len(cos)/2] < 0.999 {
+			t.Errorf("route %d, no gap: median principal-angle cosine %.6f", route, cos[len(cos)/2])
+		}
+	}
+}
+
+// TestRandomizedRoutesAgree: applying AᵀA through the data or through the
+// scatter matrix gives the same iterates, so the same seed gives the same
+// fit up to float32 rounding.
+func TestRandomizedRoutesAgree(t *testing.T) {
+	x := lowRank(27, 4000, 90, 30, 6, 0.9, 0.3)
+	if !scatterCheaper(90, 15, 7) {
+		t.Fatal("the automatic route for this shape should be the scatter matrix")
+	}
+	var a, b PCA
+	if err := a.Fit(x, Options{Components: 5, Solver: SolverRandomized, Seed: 4, route: routeData}); err != nil {
 		t.Fatal(err)
 	}
-	var got, want float64
-	for j, v := range p.ExplainedVarianceRatio(nil) {
-		got += v
-		want += oy.evr[j]
+	if err := b.Fit(x, Options{Components: 5, Solver: SolverRandomized, Seed: 4}); err != nil {
+		t.Fatal(err)
 	}
-	if math.Abs(got-want) > 1e-3 {
-		t.Errorf("no gap: ratio sum %.6f, exact %.6f", got, want)
+	ea, eb := a.ExplainedVarianceRatio(nil), b.ExplainedVarianceRatio(nil)
+	for j := range ea {
+		if relErr(ea[j], eb[j]) > 1e-5 {
+			t.Errorf("ratio %d: through the data %.9f, through the scatter matrix %.9f", j, ea[j], eb[j])
+		}
 	}
-	if cos := principalCosines(t, p.Components(nil), oy); cos[len(cos)/2] < 0.999 {
-		t.Errorf("no gap: median principal-angle cosine %.6f", cos[len(cos)/2])
+	ca, cb := a.Components(nil), b.Components(nil)
+	for i := range ca.Data {
+		if math.Abs(float64(ca.Data[i]-cb.Data[i])) > 1e-4 {
+			t.Fatalf("components differ at %d: %g vs %g", i, ca.Data[i], cb.Data[i])
+		}
 	}
 }
 
@@ -249,10 +281,14 @@ func TestWhitening(t *testing.T) {
 
 func TestFitTransformMatchesTransform(t *testing.T) {
 	x := lowRank(9, 2500, 120, 15, 6, 0.8, 0.1)
-	for _, solver := range []string{SolverFull, SolverRandomized, SolverIncremental} {
+	for _, solver := range []string{SolverFull, SolverRandomized, "randomized-data", SolverIncremental} {
 		for _, whiten := range []bool{false, true} {
+			o := Options{Components: 8, Solver: solver, Whiten: whiten}
+			if solver == "randomized-data" {
+				o.Solver, o.route = SolverRandomized, routeData
+			}
 			var p PCA
-			z, err := p.FitTransform(context.Background(), nil, x, Options{Components: 8, Solver: solver, Whiten: whiten})
+			z, err := p.FitTransform(context.Background(), nil, x, o)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -293,27 +329,29 @@ func TestSignConvention(t *testing.T) {
 
 func TestDeterministic(t *testing.T) {
 	x := lowRank(13, 5000, 100, 30, 5, 0.9, 0.1)
-	fit := func(seed uint64, threads int) *mat32.Dense {
-		mat32.SetThreads(threads)
-		defer mat32.SetThreads(0)
-		var p PCA
-		if err := p.Fit(x, Options{Components: 10, Solver: SolverRandomized, Seed: seed}); err != nil {
-			t.Fatal(err)
+	for _, route := range []int{routeData, routeScatter} {
+		fit := func(seed uint64, threads int) *mat32.Dense {
+			mat32.SetThreads(threads)
+			defer mat32.SetThreads(0)
+			var p PCA
+			if err := p.Fit(x, Options{Components: 10, Solver: SolverRandomized, Seed: seed, route: route}); err != nil {
+				t.Fatal(err)
+			}
+			return p.Components(nil)
 		}
-		return p.Components(nil)
-	}
-	a, b := fit(7, 2), fit(7, 2)
-	for i := range a.Data {
-		if a.Data[i] != b.Data[i] {
-			t.Fatalf("same seed, different components at %d: %g vs %g", i, a.Data[i], b.Data[i])
+		a, b := fit(7, 2), fit(7, 2)
+		for i := range a.Data {
+			if a.Data[i] != b.Data[i] {
+				t.Fatalf("same seed, different components at %d: %g vs %g", i, a.Data[i], b.Data[i])
+			}
 		}
-	}
-	// OpenBLAS blocks its sums by thread count, so another thread count
-	// changes the result by rounding only.
-	c := fit(7, 1)
-	for i := range a.Data {
-		if math.Abs(float64(a.Data[i]-c.Data[i])) > 1e-5 {
-			t.Fatalf("1 vs 2 threads: components differ at %d: %g vs %g", i, a.Data[i], c.Data[i])
+		// OpenBLAS blocks its sums by thread count, so another thread count
+		// changes the result by rounding only.
+		c := fit(7, 1)
+		for i := range a.Data {
+			if math.Abs(float64(a.Data[i]-c.Data[i])) > 1e-5 {
+				t.Fatalf("1 vs 2 threads: components differ at %d: %g vs %g", i, a.Data[i], c.Data[i])
+			}
 		}
 	}
 }
@@ -544,9 +582,13 @@ func TestRankDeficientRandomized(t *testing.T) {
 			x.Set(i, j, a*float32(j%3)+b*float32(j%2))
 		}
 	}
-	for _, solver := range []string{SolverRandomized, SolverIncremental, SolverFull} {
+	for _, solver := range []string{SolverRandomized, "randomized-data", SolverIncremental, SolverFull} {
+		o := Options{Components: 4, Solver: solver}
+		if solver == "randomized-data" {
+			o = Options{Components: 4, Solver: SolverRandomized, route: routeData}
+		}
 		var p PCA
-		if err := p.Fit(x, Options{Components: 4, Solver: solver}); err != nil {
+		if err := p.Fit(x, o); err != nil {
 			t.Fatalf("%s: %v", solver, err)
 		}
 		ev := p.ExplainedVariance(nil)
