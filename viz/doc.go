@@ -20,9 +20,15 @@
 // gonum.org/v1/plot. Scatter points are not gonum glyphs: they are
 // rasterised straight into the figure's RGBA pixels as anti-aliased discs
 // with source-over alpha blending. At 70,000 points this is the hot path, and
-// painting discs into a pixel buffer is many times faster than building and
-// filling 70,000 vector paths (see BenchmarkScatter70k against
-// BenchmarkScatter70kGlyphs). In an SVG, up to ScatterOptions.MaxVectorPoints
+// painting discs into a pixel buffer beats building and filling 70,000
+// vector paths by an order of magnitude: on the 2-core project machine the
+// whole 960×800 figure draws in 16–35 ms with 6.8 MB allocated, against
+// 0.4–2 s and 201 MB for the points alone as gonum glyphs
+// (BenchmarkScatter70kRender, BenchmarkScatter70kGlyphs; the ranges are
+// best and typical under load). Encoded as PNG the figure takes about 0.1 s
+// (0.26 s against matplotlib's 1.5 s in bench/viz, same points, size and
+// styling). PNGs are written at zlib's best speed, within 3% of the default
+// level's size at a quarter of its time. In an SVG, up to ScatterOptions.MaxVectorPoints
 // points are written as vector circles; above that the point layer is
 // embedded as one PNG image at twice the resolution, so the file stays small
 // and the axes and text stay vector. Points are drawn in an order shuffled by

@@ -80,9 +80,10 @@ type Figure struct {
 	// Width and Height are the size in pixels (of the PNG; the SVG has the
 	// same size at 96 pixels per inch).
 	Width, Height int
-	// Caption is the note drawn under the picture, if any: what it leaves
-	// out and why (e.g. "12 points with NaN/Inf coordinates not drawn").
-	// An HTML page can repeat it as a figcaption.
+	// Caption is the one-line note drawn under the picture, if any: what
+	// it leaves out and why (e.g. "12 points with NaN/Inf coordinates not
+	// drawn"), or what it sums up (e.g. "9 of 16 dimensions active"). An
+	// HTML page can repeat it as a figcaption.
 	Caption string
 	// Skipped counts the values the picture does not show as they are:
 	// points with non-finite coordinates, NaN pixels, non-finite curve

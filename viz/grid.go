@@ -30,6 +30,11 @@ type GridOptions struct {
 	Range [2]float32
 	// Background is the colour between cells; nil means white.
 	Background color.Color
+	// RowGroup is the number of grid rows in a group; groups are set apart
+	// by a wider gap. 0 means none, except for Reconstructions (2: each
+	// original row with its reconstruction row). Interpolations of the
+	// same pairs by two methods, interleaved, read best with 2.
+	RowGroup int
 }
 
 // MaxPixels bounds the size of any figure viz will allocate, in pixels
@@ -61,9 +66,6 @@ type Grid struct {
 	// Marked frames cells in the mark colour (orange), e.g. the endpoints
 	// of an interpolation; nil or one per cell.
 	Marked []bool
-	// RowGroup is the number of grid rows in a group; groups are set apart
-	// by a wider gap (0: no groups).
-	RowGroup int
 	// GapAfterCols lists columns followed by a wider gap.
 	GapAfterCols []int
 	// Options tunes the drawing.
@@ -168,8 +170,11 @@ func (g *Grid) Figure() (*Figure, error) {
 	if g.Captions != nil {
 		capH = capFont.height() + 2
 	}
+	if o.RowGroup < 0 {
+		return nil, fmt.Errorf("viz: negative row group %d", o.RowGroup)
+	}
 	groupGap := 0
-	if g.RowGroup > 0 {
+	if o.RowGroup > 0 {
 		groupGap = 10
 	}
 	gapAfter := map[int]bool{}
@@ -197,7 +202,7 @@ func (g *Grid) Figure() (*Figure, error) {
 	rowY := make([]int, rows)
 	y := top
 	for i := range rows {
-		if g.RowGroup > 0 && i > 0 && i%g.RowGroup == 0 {
+		if o.RowGroup > 0 && i > 0 && i%o.RowGroup == 0 {
 			y += groupGap
 		}
 		rowY[i] = y
@@ -321,7 +326,10 @@ func Reconstructions(orig, recon *mat32.Dense, shape dataset.ImageShape, cols in
 		}
 		labels = append(labels, "original", "reconstruction")
 	}
-	g := Grid{Images: both, Shape: shape, Cols: cols, Index: index, RowLabels: labels, RowGroup: 2, Options: opt}
+	if opt.RowGroup == 0 {
+		opt.RowGroup = 2
+	}
+	g := Grid{Images: both, Shape: shape, Cols: cols, Index: index, RowLabels: labels, Options: opt}
 	return g.Figure()
 }
 

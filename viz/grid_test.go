@@ -222,6 +222,7 @@ func TestGridBadInput(t *testing.T) {
 		{"marks", Grid{Images: imgs, Shape: gray5x4, Cols: 2, Marked: []bool{true}}, "1 marks for 4 cells"},
 		{"range", Grid{Images: imgs, Shape: gray5x4, Cols: 2, Options: GridOptions{Range: [2]float32{1, 1}}}, "range [1, 1] is empty"},
 		{"scale", Grid{Images: imgs, Shape: gray5x4, Cols: 2, Options: GridOptions{Scale: -2}}, "negative scale"},
+		{"row group", Grid{Images: imgs, Shape: gray5x4, Cols: 2, Options: GridOptions{RowGroup: -1}}, "negative row group"},
 		{"huge", Grid{Images: mat32.New(1, 4), Shape: dataset.ImageShape{Height: 2, Width: 2, Channels: 1}, Cols: 1, Options: GridOptions{Scale: 1 << 13}}, "too large"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
