@@ -30,3 +30,20 @@ func BenchmarkExact(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBuildGraph times NN-descent (k=15) on clustered 50-d points;
+// bench/knn times 70k×784 images and 1M×50 points with recall.
+func BenchmarkBuildGraph(b *testing.B) {
+	n := 50000
+	if testing.Short() {
+		n = 5000
+	}
+	x := blobs(rand.New(rand.NewPCG(3, 3)), n, 50, 30)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := BuildGraph(context.Background(), x, 15, GraphOptions{Method: NNDescent}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "points/s")
+}

@@ -177,7 +177,7 @@ func (ix *Index) insert(s *searcher, id uint32) {
 		}
 		ix.unlock(id)
 		for _, c := range chosen {
-			ix.link(c.id, id, c.d, lev)
+			ix.link(s, c.id, id, c.d, lev)
 		}
 	}
 	if raise {
@@ -216,7 +216,7 @@ func (ix *Index) heuristic(cands []item, m int) []item {
 
 // link adds id (at distance d) to node c's list on layer lev, shrinking the
 // list with the heuristic when it is full.
-func (ix *Index) link(c, id uint32, d float32, lev int) {
+func (ix *Index) link(s *searcher, c, id uint32, d float32, lev int) {
 	maxN := ix.m
 	if lev == 0 {
 		maxN = ix.m0
@@ -236,8 +236,7 @@ func (ix *Index) link(c, id uint32, d float32, lev int) {
 		return
 	}
 	cv := ix.vec(c)
-	cands := make([]item, 0, n+1)
-	cands = append(cands, item{d, id})
+	cands := append(s.prune[:0], item{d, id})
 	for _, x := range l[1 : 1+n] {
 		cands = append(cands, item{ix.dist(cv, x), x})
 	}
@@ -247,6 +246,7 @@ func (ix *Index) link(c, id uint32, d float32, lev int) {
 	for j, k := range kept {
 		l[1+j] = k.id
 	}
+	s.prune = cands
 }
 
 // sortItems sorts by distance, then id (insertion sort: lists are short).

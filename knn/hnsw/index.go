@@ -203,16 +203,16 @@ func (ix *Index) links(i uint32, lev int) []uint32 {
 }
 
 // neighbours returns the ids in node i's list on layer lev. While building,
-// it copies them under the node's lock into buf.
-func (ix *Index) neighbours(i uint32, lev int, buf []uint32) []uint32 {
+// it copies them under the node's lock into s.buf.
+func (ix *Index) neighbours(i uint32, lev int, s *searcher) []uint32 {
 	l := ix.links(i, lev)
 	if !ix.building {
 		return l[1 : 1+l[0]]
 	}
 	ix.lock(i)
-	buf = append(buf[:0], l[1:1+l[0]]...)
+	s.buf = append(s.buf[:0], l[1:1+l[0]]...)
 	ix.unlock(i)
-	return buf
+	return s.buf
 }
 
 // searcher holds one search's scratch space.
@@ -223,6 +223,7 @@ type searcher struct {
 	res     maxHeap
 	buf     []uint32
 	sel     []item
+	prune   []item // scratch for pruning a full neighbour list
 	q       []float32
 }
 
@@ -247,7 +248,7 @@ func (ix *Index) getSearcher() *searcher {
 func (ix *Index) greedy(s *searcher, q []float32, ep item, lev int) item {
 	for changed := true; changed; {
 		changed = false
-		for _, nb := range ix.neighbours(ep.id, lev, s.buf) {
+		for _, nb := range ix.neighbours(ep.id, lev, s) {
 			if d := ix.dist(q, nb); d < ep.d {
 				ep = item{d, nb}
 				changed = true
@@ -272,7 +273,7 @@ func (ix *Index) searchLayer(s *searcher, q []float32, ep item, ef, lev int) {
 		if c.d > res[0].d && len(res) >= ef {
 			break
 		}
-		for _, nb := range ix.neighbours(c.id, lev, s.buf) {
+		for _, nb := range ix.neighbours(c.id, lev, s) {
 			if vis[nb] == gen {
 				continue
 			}
