@@ -51,7 +51,8 @@
 //
 // # Invariants and errors
 //
-// Inputs are never modified. Everything that depends on the data — an
+// Inputs are never modified, except that a caller's
+// ScatterOptions.ColorMap gets the range of the values it colours. Everything that depends on the data — an
 // empty matrix, labels that do not match the points, a dataset whose rows
 // are not images (ErrNotImage, so a caller can fall back to vector views),
 // NaN coordinates — is an error or a counted note, never a panic. Output is
