@@ -1,0 +1,324 @@
+package umap
+
+import (
+	"context"
+	"math"
+	"math/bits"
+	"math/rand/v2"
+
+	"github.com/latentlab/latent/mat32"
+	"github.com/latentlab/latent/progress"
+)
+
+// layoutParams are the constants of the SGD layout.
+type layoutParams struct {
+	a, b     float32
+	gamma    float32 // repulsion strength
+	alpha    float32 // initial learning rate
+	negRate  int
+	epochs   int
+	seed     uint64
+	progress progress.Func
+	// blocks, when > 0, overrides layoutBlocks (for tests).
+	blocks int
+}
+
+// gradClip bounds each coordinate of a gradient step, as umap-learn's clip.
+const gradClip = 4
+
+// repulsionEps keeps the repulsive gradient finite at distance 0.
+const repulsionEps = 0.001
+
+func clip(v float32) float32 {
+	if v > gradClip {
+		return gradClip
+	}
+	if v < -gradClip {
+		return -gradClip
+	}
+	return v
+}
+
+// edgeSchedule holds, for every edge of a graph in CSR order, the number
+// of epochs between its samples (eps = max weight / weight) and the epoch
+// of its next sample, as umap-learn's epochs_per_sample and
+// epoch_of_next_sample.
+type edgeSchedule struct {
+	eps, next []float32
+}
+
+func newSchedule(g *csr) edgeSchedule {
+	var top float32
+	for _, v := range g.val {
+		top = max(top, v)
+	}
+	s := edgeSchedule{eps: make([]float32, len(g.val)), next: make([]float32, len(g.val))}
+	for e, v := range g.val {
+		s.eps[e] = top / v
+		s.next[e] = s.eps[e]
+	}
+	return s
+}
+
+// Block partition of the fit layout. The vertices are cut into
+// layoutBlocks(n) ranges of consecutive indices; see the package doc
+// ("Determinism and parallelism") for the update rules.
+const (
+	maxBlocks      = 256
+	verticesPerBlk = 256
+)
+
+// layoutBlocks returns the number of vertex blocks for n vertices: a
+// function of n only, never of the thread count.
+func layoutBlocks(n int) int {
+	return max(1, min(maxBlocks, n/verticesPerBlk))
+}
+
+// rngStream returns the PCG state for block (or point) id in epoch e.
+func rngStream(seed uint64, e, id int) *rand.PCG {
+	return rand.NewPCG(seed^0x5851f42d4c957f2d, mix64(uint64(e)<<32|uint64(uint32(id))))
+}
+
+// mix64 is the splitmix64 finaliser.
+func mix64(z uint64) uint64 {
+	z += 0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// below returns a number in [0, n) from 64 random bits (Lemire's
+// multiply-shift; the bias is below n/2^64).
+func below(r uint64, n uint64) uint64 {
+	hi, _ := bits.Mul64(r, n)
+	return hi
+}
+
+// optimizeFit runs the SGD layout of the symmetric graph g on emb (n×dim,
+// row-major, updated in place). Every sampled edge pulls both its ends
+// together and pushes its head away from NegativeSampleRate random points.
+//
+// Vertices are split into fixed blocks that run in parallel. Within a
+// block, updates are applied at once and in edge order (as umap-learn's
+// single-threaded loop does); positions of other blocks' vertices are read
+// from a snapshot taken at the start of the epoch, and the pulls on them
+// are queued and added after the epoch, in block order. The result depends
+// on the seed and the data only.
+func optimizeFit(ctx context.Context, emb []float32, dim int, g *csr, p layoutParams) error {
+	n := g.rows
+	nb := layoutBlocks(n)
+	if p.blocks > 0 {
+		nb = p.blocks
+	}
+	sched := newSchedule(g)
+	snap := make([]float32, len(emb))
+	// queued[s*nb+t] holds the pulls that block s puts on block t's
+	// vertices: dim+1 values each, the vertex index (as float32 bits) first.
+	queued := make([][]float32, nb*nb)
+	start := func(b int) int { return int(int64(b) * int64(n) / int64(nb)) }
+	for epoch := 0; epoch < p.epochs; epoch++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		alpha := p.alpha * (1 - float32(epoch)/float32(p.epochs))
+		copy(snap, emb)
+		mat32.Parallel(nb, 1, func(blo, bhi int) {
+			for blk := blo; blk < bhi; blk++ {
+				lo, hi := start(blk), start(blk+1)
+				rng := rngStream(p.seed, epoch, blk)
+				out := queued[blk*nb : (blk+1)*nb]
+				for t := range out {
+					out[t] = out[t][:0]
+				}
+				if dim == 2 {
+					epochBlock2(emb, snap, g, &sched, lo, hi, n, nb, epoch, alpha, p, rng, out)
+				} else {
+					epochBlock(emb, snap, dim, g, &sched, lo, hi, n, nb, epoch, alpha, p, rng, out)
+				}
+			}
+		})
+		// Add the queued pulls, target block by target block, sources in
+		// order.
+		mat32.Parallel(nb, 1, func(tlo, thi int) {
+			for t := tlo; t < thi; t++ {
+				for s := 0; s < nb; s++ {
+					q := queued[s*nb+t]
+					for o := 0; o < len(q); o += dim + 1 {
+						v := int(math.Float32bits(q[o]))
+						row := emb[v*dim : (v+1)*dim]
+						for d := range row {
+							row[d] += q[o+1+d]
+						}
+					}
+				}
+			}
+		})
+		p.progress.Report(progress.Update{Stage: "umap layout", Done: int64(epoch + 1), Total: int64(p.epochs)})
+	}
+	return nil
+}
+
+// blockOf returns the block of vertex v, consistent with start(b) =
+// ⌊b·n/nb⌋: the largest b with start(b) ≤ v.
+func blockOf(v, n, nb int) int {
+	b := int((int64(v)*int64(nb) + int64(nb) - 1) / int64(n))
+	// ⌈v·nb/n⌉ is an upper bound; step down while start(b) > v.
+	for b > 0 && int(int64(b)*int64(n)/int64(nb)) > v {
+		b--
+	}
+	return b
+}
+
+// epochBlock runs one epoch over the vertices [lo, hi) of one block, for
+// any dimension.
+func epochBlock(emb, snap []float32, dim int, g *csr, s *edgeSchedule, lo, hi, n, nb, epoch int, alpha float32, p layoutParams, rng *rand.PCG, out [][]float32) {
+	a, b := p.a, p.b
+	fe := float32(epoch)
+	nn := uint64(n)
+	other := make([]float32, dim)
+	step := make([]float32, dim)
+	for i := lo; i < hi; i++ {
+		cur := emb[i*dim : (i+1)*dim]
+		for e := g.ptr[i]; e < g.ptr[i+1]; e++ {
+			if s.next[e] > fe {
+				continue
+			}
+			j := int(g.idx[e])
+			own := j >= lo && j < hi
+			if own {
+				copy(other, emb[j*dim:(j+1)*dim])
+			} else {
+				copy(other, snap[j*dim:(j+1)*dim])
+			}
+			var d2 float32
+			for d := range cur {
+				x := cur[d] - other[d]
+				d2 += x * x
+			}
+			var coef float32
+			if d2 > 0 {
+				l := log2f(d2)
+				coef = -2 * a * b * exp2f((b-1)*l) / (a*exp2f(b*l) + 1)
+			}
+			t := -1
+			if !own {
+				t = blockOf(j, n, nb)
+				out[t] = append(out[t], math.Float32frombits(uint32(j)))
+			}
+			for d := range cur {
+				gd := clip(coef*(cur[d]-other[d])) * alpha
+				cur[d] += gd
+				if own {
+					emb[j*dim+d] -= gd
+				} else {
+					out[t] = append(out[t], -gd)
+				}
+			}
+			s.next[e] += s.eps[e]
+			clear(step)
+			for r := 0; r < p.negRate; r++ {
+				k := int(below(rng.Uint64(), nn))
+				if k == i {
+					continue
+				}
+				src := snap
+				if k >= lo && k < hi {
+					src = emb
+				}
+				ok := src[k*dim : (k+1)*dim]
+				var d2 float32
+				for d := range cur {
+					x := cur[d] - ok[d]
+					d2 += x * x
+				}
+				if d2 > 0 {
+					coef := 2 * p.gamma * b / ((repulsionEps + d2) * (a*exp2f(b*log2f(d2)) + 1))
+					for d := range cur {
+						step[d] += clip(coef * (cur[d] - ok[d]))
+					}
+				} else {
+					for d := range step {
+						step[d] += gradClip
+					}
+				}
+			}
+			for d := range cur {
+				cur[d] += step[d] * alpha
+			}
+		}
+	}
+}
+
+// epochBlock2 is epochBlock for two dimensions, unrolled.
+func epochBlock2(emb, snap []float32, g *csr, s *edgeSchedule, lo, hi, n, nb, epoch int, alpha float32, p layoutParams, rng *rand.PCG, out [][]float32) {
+	a, b := p.a, p.b
+	fe := float32(epoch)
+	nn := uint64(n)
+	gamma2b := 2 * p.gamma * b
+	ab2 := -2 * a * b
+	bm1 := b - 1
+	for i := lo; i < hi; i++ {
+		cx, cy := emb[2*i], emb[2*i+1]
+		for e := g.ptr[i]; e < g.ptr[i+1]; e++ {
+			if s.next[e] > fe {
+				continue
+			}
+			j := int(g.idx[e])
+			own := j >= lo && j < hi
+			var ox, oy float32
+			if own {
+				ox, oy = emb[2*j], emb[2*j+1]
+			} else {
+				ox, oy = snap[2*j], snap[2*j+1]
+			}
+			dx, dy := cx-ox, cy-oy
+			d2 := dx*dx + dy*dy
+			var coef float32
+			if d2 > 0 {
+				l := log2f(d2)
+				coef = ab2 * exp2f(bm1*l) / (a*exp2f(b*l) + 1)
+			}
+			gx := clip(coef*dx) * alpha
+			gy := clip(coef*dy) * alpha
+			cx += gx
+			cy += gy
+			if own {
+				emb[2*j] -= gx
+				emb[2*j+1] -= gy
+			} else {
+				t := blockOf(j, n, nb)
+				out[t] = append(out[t], math.Float32frombits(uint32(j)), -gx, -gy)
+			}
+			s.next[e] += s.eps[e]
+			// The negative samples are evaluated at the same position and
+			// their steps added together, so that they do not wait on each
+			// other.
+			var sx, sy float32
+			for r := 0; r < p.negRate; r++ {
+				k := int(below(rng.Uint64(), nn))
+				var kx, ky float32
+				if k >= lo && k < hi {
+					if k == i {
+						continue
+					}
+					kx, ky = emb[2*k], emb[2*k+1]
+				} else {
+					kx, ky = snap[2*k], snap[2*k+1]
+				}
+				dx, dy := cx-kx, cy-ky
+				d2 := dx*dx + dy*dy
+				if d2 > 0 {
+					coef := gamma2b / ((repulsionEps + d2) * (a*exp2f(b*log2f(d2)) + 1))
+					sx += clip(coef * dx)
+					sy += clip(coef * dy)
+				} else {
+					sx += gradClip
+					sy += gradClip
+				}
+			}
+			cx += sx * alpha
+			cy += sy * alpha
+			emb[2*i], emb[2*i+1] = cx, cy
+		}
+	}
+}
