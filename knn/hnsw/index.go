@@ -223,7 +223,8 @@ type searcher struct {
 	res     maxHeap
 	buf     []uint32
 	sel     []item
-	prune   []item // scratch for pruning a full neighbour list
+	prune   []item   // scratch for pruning a full neighbour list
+	todo    []uint32 // unvisited neighbours of the current node
 	q       []float32
 }
 
@@ -273,11 +274,18 @@ func (ix *Index) searchLayer(s *searcher, q []float32, ep item, ef, lev int) {
 		if c.d > res[0].d && len(res) >= ef {
 			break
 		}
+		// Mark the unvisited neighbours and start loading their vectors,
+		// then compute the distances: the loads overlap.
+		todo := s.todo[:0]
 		for _, nb := range ix.neighbours(c.id, lev, s) {
 			if vis[nb] == gen {
 				continue
 			}
 			vis[nb] = gen
+			todo = append(todo, nb)
+			prefetch(&ix.vecs[int(nb)*ix.dim])
+		}
+		for _, nb := range todo {
 			d := ix.dist(q, nb)
 			if len(res) < ef || d < res[0].d {
 				cand.push(item{d, nb})
@@ -287,6 +295,7 @@ func (ix *Index) searchLayer(s *searcher, q []float32, ep item, ef, lev int) {
 				}
 			}
 		}
+		s.todo = todo
 	}
 	s.cand, s.res = cand, res
 }

@@ -1,0 +1,5 @@
+//go:build !amd64 || purego
+
+package hnsw
+
+func prefetch(p *float32) {}
