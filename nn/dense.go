@@ -30,12 +30,11 @@ type Dense struct {
 	// W is the weight (out×in) and B the bias (out).
 	W, B *Param
 
-	x       *mat32.Dense
-	y       buffer
-	ag      actGrad
-	dx      buffer
-	colSums []float32
-	have    bool
+	x    *mat32.Dense
+	y    buffer
+	ag   actGrad
+	dx   buffer
+	have bool
 }
 
 // NewDense returns a Dense layer from in to out values, followed by act,
