@@ -1,0 +1,114 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/latentlab/latent/knn"
+)
+
+// MaxK is the most neighbours one query may ask for.
+const MaxK = 1000
+
+// neighborsRequest is a neighbour query: the neighbours of a row of the
+// dataset (Row) or of a free vector (Vector, in the dataset's space).
+type neighborsRequest struct {
+	Row    *int      `json:"row,omitempty"`
+	Vector []float32 `json:"vector,omitempty"`
+	K      int       `json:"k,omitempty"`
+	Metric string    `json:"metric,omitempty"`
+	Method string    `json:"method,omitempty"`
+}
+
+// neighborsResponse lists neighbours nearest first.
+type neighborsResponse struct {
+	Rows      []int32   `json:"rows"`
+	Distances []float32 `json:"distances"`
+	Metric    string    `json:"metric"`
+	// Method is "exact" or "hnsw" (approximate), whichever answered.
+	Method string `json:"method"`
+}
+
+// getNeighbors answers GET /api/datasets/{id}/neighbors?row=I&k=10&metric=euclidean.
+func (s *Server) getNeighbors(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	if q.Get("row") == "" {
+		return badRequest("parameter row is required (POST a JSON body to query a vector)")
+	}
+	row, err := queryInt(r, "row", 0, 0, 1<<31-1)
+	if err != nil {
+		return err
+	}
+	k, err := queryInt(r, "k", 10, 1, MaxK)
+	if err != nil {
+		return err
+	}
+	return s.neighbors(w, r, neighborsRequest{Row: &row, K: k, Metric: q.Get("metric"), Method: q.Get("method")})
+}
+
+// postNeighbors answers POST /api/datasets/{id}/neighbors with a JSON
+// neighborsRequest.
+func (s *Server) postNeighbors(w http.ResponseWriter, r *http.Request) error {
+	var req neighborsRequest
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if req.K == 0 {
+		req.K = 10
+	}
+	if req.K < 1 || req.K > MaxK {
+		return badRequest("k = %d: want 1 to %d", req.K, MaxK)
+	}
+	return s.neighbors(w, r, req)
+}
+
+func (s *Server) neighbors(w http.ResponseWriter, r *http.Request, req neighborsRequest) error {
+	metric := knn.Euclidean
+	if req.Metric != "" {
+		m, err := knn.ParseMetric(req.Metric)
+		if err != nil || m == knn.InnerProduct {
+			return badRequest("metric %q: want euclidean or cosine", clip(req.Metric))
+		}
+		metric = m
+	}
+	switch req.Method {
+	case "":
+		req.Method = "auto"
+	case "auto", "exact", "hnsw":
+	default:
+		return badRequest("method %q: want auto, exact or hnsw", clip(req.Method))
+	}
+	if (req.Row == nil) == (req.Vector == nil) {
+		return badRequest("give exactly one of row and vector")
+	}
+	l, err := s.cache.get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	var q []float32
+	var exclude []int
+	if req.Row != nil {
+		i := *req.Row
+		if i < 0 || i >= l.d.Len() {
+			return errorf(http.StatusNotFound, CodeNotFound, "row %d: dataset %s has %d rows", i, l.info.ID, l.d.Len())
+		}
+		q, exclude = l.d.X.Row(i), []int{i}
+	} else {
+		if len(req.Vector) != l.d.Dim() {
+			return unprocessable(fmt.Errorf("vector has %d values; dataset %s has %d columns", len(req.Vector), l.info.ID, l.d.Dim()))
+		}
+		q = req.Vector
+	}
+	g, method, err := s.cache.neighbors(r.Context(), l, q, req.K, metric, req.Method, exclude)
+	if err != nil {
+		return err
+	}
+	idx, dist := g.Row(0)
+	// Drop padding (-1) of an approximate search that found fewer.
+	n := len(idx)
+	for n > 0 && idx[n-1] < 0 {
+		n--
+	}
+	writeJSON(w, http.StatusOK, neighborsResponse{Rows: idx[:n], Distances: dist[:n], Metric: metric.String(), Method: method})
+	return nil
+}
