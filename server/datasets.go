@@ -243,7 +243,6 @@ func (s *Server) saveUpload(p string, r io.Reader) error {
 	return f.Close()
 }
 
-
 // getCategories returns the categories of a colouring column with the
 // number of rows in each.
 func (s *Server) getCategories(w http.ResponseWriter, r *http.Request) error {

@@ -13,18 +13,18 @@ import (
 
 // Error codes of the JSON error envelope {"error": {"code", "message"}}.
 const (
-	CodeBadRequest    = "bad_request"    // 400: malformed request or parameter
-	CodeUnauthorized  = "unauthorized"   // 401: missing or wrong bearer token
-	CodeNotFound      = "not_found"      // 404: no such object or route
+	CodeBadRequest    = "bad_request"  // 400: malformed request or parameter
+	CodeUnauthorized  = "unauthorized" // 401: missing or wrong bearer token
+	CodeNotFound      = "not_found"    // 404: no such object or route
 	CodeMethod        = "method_not_allowed"
-	CodeConflict      = "conflict"       // 409: name taken, job not in a state for that
-	CodeTooLarge      = "too_large"      // 413: body over the limit
-	CodeUnprocessable = "unprocessable"  // 422: well-formed but unusable data
-	CodeCancelled     = "cancelled"      // 499: the client went away
-	CodeInternal      = "internal"       // 500
-	CodeUnavailable   = "unavailable"    // 503: shutting down, timed out, busy
-	StatusClientGone  = 499              // nginx's "client closed request"
-	maxErrorMessage   = 2000             // bytes of an error message sent back
+	CodeConflict      = "conflict"      // 409: name taken, job not in a state for that
+	CodeTooLarge      = "too_large"     // 413: body over the limit
+	CodeUnprocessable = "unprocessable" // 422: well-formed but unusable data
+	CodeCancelled     = "cancelled"     // 499: the client went away
+	CodeInternal      = "internal"      // 500
+	CodeUnavailable   = "unavailable"   // 503: shutting down, timed out, busy
+	StatusClientGone  = 499             // nginx's "client closed request"
+	maxErrorMessage   = 2000            // bytes of an error message sent back
 	errorContentType  = "application/json"
 	jsonContentType   = "application/json"
 	binaryContentType = "application/octet-stream"

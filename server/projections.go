@@ -1,7 +1,7 @@
 package server
 
 import (
-		"context"
+	"context"
 	"encoding/binary"
 	"encoding/csv"
 	"encoding/json"
