@@ -313,6 +313,9 @@ func nnDescent(ctx context.Context, x *mat32.Dense, k int, metric Metric, seed u
 					for p := range bk {
 						bk[p] = bk[p][:0]
 					}
+					if ctx.Err() != nil {
+						continue // the block's check below returns
+					}
 					emit := func(p, q int32, d float32) {
 						if d < h.dist[int(p)*k] {
 							pp := partOf(p)
@@ -339,6 +342,9 @@ func nnDescent(ctx context.Context, x *mat32.Dense, k int, metric Metric, seed u
 					}
 				}
 			})
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
 			mat32.Parallel(parts, 1, func(plo, phi int) {
 				for p := plo; p < phi; p++ {
 					cnt := 0

@@ -109,6 +109,7 @@ func TestIndexBadInput(t *testing.T) {
 		{[]string{"index", "query", "--index", idx, "--query", base, "--data", other}, 1, "indexes 60 vectors of 4 values, but " + other + " has 61 rows"},
 		{[]string{"neighbors", "--data", other, "--index", idx, "--row", "0"}, 1, "indexes 60 vectors"},
 		{[]string{"neighbors", "--data", base, "--index", idx, "--row", "0", "--metric", "cosine"}, 2, "was built for euclidean"},
+		{[]string{"neighbors", "--data", base, "--index", idx, "--expr", "#0"}, 2, "--expr ranks by cosine similarity, but"},
 	} {
 		code, _, errOut := runCLI(t, c.args...)
 		if code != c.code || !strings.Contains(errOut, c.want) {

@@ -112,6 +112,9 @@ for cosine, or −x·y for ip (maximum inner product).`,
 				if err := checkIndexFits(ix, base, dataPath, indexPath); err != nil {
 					return err
 				}
+				if expr != "" && ix.Metric() != knn.Cosine {
+					return usagef("--expr ranks by cosine similarity, but %s was built for %s", indexPath, ix.Metric())
+				}
 				if cmd.Flags().Changed("metric") && metric != ix.Metric() {
 					return usagef("--metric %s, but %s was built for %s", metric, indexPath, ix.Metric())
 				}

@@ -195,3 +195,22 @@ func TestNeighborsBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestNeighborsExprWithIndex answers an expression from a cosine index and
+// must agree with the exact answer on this tiny set.
+func TestNeighborsExprWithIndex(t *testing.T) {
+	dir := t.TempDir()
+	words := writeWords(t, dir, testWords, testVecs)
+	idx := filepath.Join(dir, "words.hnsw")
+	if code, _, errOut := runCLI(t, "index", "build", "--data", words, "--out", idx, "--metric", "cosine", "-q"); code != 0 {
+		t.Fatal(errOut)
+	}
+	code, out, errOut := runCLI(t, "neighbors", "--data", words, "--index", idx, "--expr", "king - man + woman", "-k", "3")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(out, "\n")
+	if !strings.Contains(lines[0], "(hnsw, ef=50)") || !strings.Contains(lines[2], "queen") || !strings.Contains(lines[3], "princess") {
+		t.Errorf("output:\n%s", out)
+	}
+}

@@ -419,6 +419,9 @@ func (ix *Index) SearchBatch(ctx context.Context, queries *mat32.Dense, k, ef in
 		s := ix.getSearcher()
 		defer ix.pool.Put(s)
 		for i := lo; i < hi; i++ {
+			if i%64 == 0 && ctx.Err() != nil {
+				return
+			}
 			q := queries.Row(i)
 			if ix.metric == knn.Cosine {
 				s.q = normalize(append(s.q[:0], q...))
