@@ -79,8 +79,9 @@ func newFixture(t *testing.T, cfg Config) *fixture {
 	}
 	y := mat32.New(d.Len(), 2)
 	for i := range y.Rows {
-		y.Row(i)[0] = float32(d.Labels[i]) + 0.01*float32(i%10)
-		y.Row(i)[1] = float32(i%7) * 0.1
+		// Distinct positions: (class, i mod 10) picks i mod 30 and i/30 the rest.
+		y.Row(i)[0] = float32(d.Labels[i])*1.5 + 0.1*float32(i%10)
+		y.Row(i)[1] = 0.1 * float32(i/30)
 	}
 	proj, err := st.AddProjection(ctx, ds.ID, "fixed", "test", nil, nil, y)
 	if err != nil {
@@ -335,7 +336,7 @@ func TestDatasetEndpoints(t *testing.T) {
 	if res.StatusCode != 200 || len(b) != 300*2*4 || res.Header.Get("X-Latent-Dims") != "2" {
 		t.Fatalf("points: %d %d bytes", res.StatusCode, len(b))
 	}
-	if v := math.Float32frombits(binary.LittleEndian.Uint32(b[8:])); v != 2.01 { // "top-right" is class 2
+	if v := math.Float32frombits(binary.LittleEndian.Uint32(b[8:])); v != float32(2)*1.5+0.1*float32(1) { // "top-right" is class 2
 		t.Fatalf("x of row 1 = %v", v)
 	}
 	res, b = f.do("GET", "/api/projections/"+f.proj.ID+"/export?format=csv", nil)

@@ -1,0 +1,230 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/latentlab/latent/progress"
+)
+
+// chromium returns the path of a Chromium to drive, or "" if none.
+func chromium() string {
+	for _, p := range []string{os.Getenv("LATENT_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	return ""
+}
+
+// browser starts headless Chromium with WebGL on SwiftShader (no GPU
+// needed) and collects the page's console errors and warnings, uncaught
+// exceptions and failed loads.
+func browser(t *testing.T) (context.Context, func() []string) {
+	path := chromium()
+	if path == "" {
+		t.Skip("chromium is not installed (make test installs Debian's chromium): skipping the browser test")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.Flag("use-angle", "swiftshader"),
+		chromedp.Flag("enable-unsafe-swiftshader", true),
+		chromedp.Flag("ignore-gpu-blocklist", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.WindowSize(1280, 800),
+	)
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	var mu sync.Mutex
+	var problems []string
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			switch m.Type {
+			case "error", "warning", "assert":
+			default:
+				if !m.IsException() {
+					continue
+				}
+			}
+			mu.Lock()
+			problems = append(problems, m.String())
+			mu.Unlock()
+		}
+	}()
+	return ctx, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), problems...)
+	}
+}
+
+// countPainted is page JavaScript that copies the WebGL canvas into a 2-D
+// canvas and counts the pixels that are not the white background.
+const countPainted = `(() => {
+	const c = document.getElementById('canvas');
+	const t = document.createElement('canvas');
+	t.width = c.width; t.height = c.height;
+	const x = t.getContext('2d');
+	x.drawImage(c, 0, 0);
+	const d = x.getImageData(0, 0, t.width, t.height).data;
+	let n = 0;
+	for (let i = 0; i < d.length; i += 4) if (d[i] < 235 || d[i+1] < 235 || d[i+2] < 235) n++;
+	return n;
+})()`
+
+// clickPoint clicks point i of the scatter where the page draws it, after
+// moving the mouse there (which shows the hover card).
+func clickPoint(i int) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		js := fmt.Sprintf(`(() => { const p = window.latent.screenPos(%d), r = document.getElementById('canvas').getBoundingClientRect(); return [p[0] + r.left, p[1] + r.top]; })()`, i)
+		pos, err := chromedp.Evaluate[[]float64](js)(ctx, t)
+		if err != nil {
+			return err
+		}
+		if _, err := chromedp.MouseEvent("mouseMoved", pos[0], pos[1])(ctx, t); err != nil {
+			return err
+		}
+		_, err = chromedp.MouseClickXY(pos[0], pos[1])(ctx, t)
+		return err
+	})
+}
+
+// poll waits up to d for a JavaScript expression to be truthy and returns
+// its value.
+func poll[T any](ctx context.Context, expr string, d time.Duration) (T, error) {
+	return chromedp.Run(ctx, chromedp.Poll[T](expr, chromedp.WithPollingTimeout(d)))
+}
+
+func TestBrowserExplorer(t *testing.T) {
+	f := newFixture(t, Config{})
+	ctx := context.Background()
+	// A PCA model of the dataset, for the interpolation strip.
+	l, err := f.srv.cache.get(ctx, f.ds.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := f.st.AddModel(ctx, "linear", "pca", f.ds.ID, nil, nil, func(dir string) error {
+		_, err := pcaTrainer.Train(ctx, l.d, json.RawMessage(`{"latent": 6}`), dir, progress.Func(nil))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bctx, problems := browser(t)
+	fail := func(what string, err error) {
+		t.Helper()
+		t.Fatalf("%s: %v (page problems: %v)", what, err, problems())
+	}
+	if err := chromedp.Do(bctx, chromedp.Navigate(f.ts.URL+"/?dataset="+f.ds.ID)); err != nil {
+		fail("navigate", err)
+	}
+	if _, err := poll[bool](bctx, `window.latent !== undefined && window.latent.ready && window.latent.scatter.n === 300`, 30*time.Second); err != nil {
+		fail("loading the explorer", err)
+	}
+	chromedp.Do(bctx, chromedp.Sleep(300*time.Millisecond)) // the first frame
+	painted, err := chromedp.Run(bctx, chromedp.Evaluate[int](countPainted))
+	if err != nil {
+		fail("reading pixels", err)
+	}
+	status, _ := chromedp.Run(bctx, chromedp.Text(chromedp.CSS("#status")))
+	// 300 points of several pixels each (some overlap).
+	if painted < 600 || !strings.Contains(status, "300 points") {
+		t.Fatalf("canvas shows %d painted pixels; status %q", painted, status)
+	}
+
+	// Hover shows the thumbnail and metadata; a click lists neighbours.
+	if err := chromedp.Do(bctx, clickPoint(4)); err != nil {
+		fail("clicking a point", err)
+	}
+	neighbours, err := poll[int](bctx, `document.querySelectorAll('#neighbors li').length`, 20*time.Second)
+	if err != nil {
+		fail("waiting for neighbours", err)
+	}
+	hoverWidth, err := poll[int](bctx, `(() => { const i = document.querySelector('#hover img'); return !document.getElementById('hover').hidden && i && i.complete && i.naturalWidth; })()`, 10*time.Second)
+	if err != nil {
+		fail("waiting for the hover card", err)
+	}
+	if neighbours != 10 || hoverWidth != 24 {
+		t.Fatalf("%d neighbours listed, hover thumbnail %d px wide", neighbours, hoverWidth)
+	}
+	listed, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#neighbors li')].map(li => li.dataset.row)`))
+	if err != nil {
+		fail("reading neighbours", err)
+	}
+	for _, r := range listed {
+		var row int
+		fmt.Sscan(r, &row)
+		if row%3 != 4%3 || row == 4 {
+			t.Fatalf("neighbour %d of row 4 is of another class or itself (listed %v)", row, listed)
+		}
+	}
+
+	// Pick two points: the model's decoded interpolation strip appears.
+	err = chromedp.Do(bctx,
+		chromedp.Click(chromedp.CSS("#use-a")),
+		clickPoint(7),
+		chromedp.Steps(),
+	)
+	if err != nil {
+		fail("choosing A", err)
+	}
+	if _, err := poll[bool](bctx, `document.getElementById('current-index').textContent === '#7'`, 10*time.Second); err != nil {
+		fail("selecting the second point", err)
+	}
+	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS("#use-b"))); err != nil {
+		fail("choosing B", err)
+	}
+	strip, err := poll[int](bctx, `(() => { const i = document.querySelector('#strip img'); return i && i.complete && i.naturalWidth; })()`, 20*time.Second)
+	if err != nil || strip < 100 {
+		fail(fmt.Sprintf("interpolation strip %d px wide", strip), err)
+	}
+
+	// Search dims what does not match; a lasso around everything selects
+	// every point; samples from the prior appear.
+	if err := chromedp.Do(bctx, chromedp.SendKeys(chromedp.CSS("#search"), "item-000")); err != nil {
+		fail("typing a search", err)
+	}
+	matched, err := poll[string](bctx, `(() => { const s = document.getElementById('status').textContent; return s.includes('match') && s; })()`, 10*time.Second)
+	if err != nil || !strings.Contains(matched, "10 points match") {
+		fail(fmt.Sprintf("search status %q", matched), err)
+	}
+	selected, err := chromedp.Run(bctx, chromedp.Evaluate[int](`(() => { const c = document.getElementById('canvas'); const w = c.clientWidth, h = c.clientHeight;
+		window.latent.scatter.onLasso([[1,1],[w-1,1],[w-1,h-1],[1,h-1]]);
+		return window.latent.state.selection.reduce((a, b) => a + b, 0); })()`))
+	if err != nil || selected != 300 {
+		fail(fmt.Sprintf("lasso selected %d", selected), err)
+	}
+	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS("#isolate")), chromedp.Click(chromedp.CSS("#sample"))); err != nil {
+		fail("isolate and sample", err)
+	}
+	samples, err := poll[int](bctx, `(() => { const i = document.querySelector('#samples img'); return i && i.complete && i.naturalWidth; })()`, 20*time.Second)
+	if err != nil || samples < 100 {
+		fail(fmt.Sprintf("samples %d px wide", samples), err)
+	}
+	if p := problems(); len(p) > 0 {
+		t.Fatalf("the page logged problems: %v", p)
+	}
+	_ = m
+}
