@@ -57,8 +57,8 @@
 // Householder QR of the d×l iterate in float64 (l = k + 10). The heavy
 // products with the n×d data run in float32 through mat32 (OpenBLAS);
 // everything of size d×l or l×l is float64 through gonum. The centred data
-// is never formed whole (saving an n×d copy). AᵀA is applied in whichever of two
-// ways takes fewer flops:
+// is never formed whole (saving an n×d copy). AᵀA is applied in whichever
+// of two ways takes fewer flops:
 //
 //   - through the data, 4·n·d·l flops per iteration: one pass over x per
 //     iteration in row blocks of about 16 MB, each used twice while in

@@ -60,7 +60,8 @@ type Options struct {
 	PowerIters int
 	// BatchSize is the number of rows per batch of the incremental solver;
 	// 0 means DefaultBatchFactor·d, and it is raised to Components if
-	// smaller.
+	// smaller. Each batch costs one d×d (or batch×batch) eigenproblem, so
+	// larger batches are faster; memory grows as 12·(batch + k)·d bytes.
 	BatchSize int
 	// Progress receives progress reports; nil for none.
 	Progress progress.Func
