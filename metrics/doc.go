@@ -19,7 +19,12 @@
 // order in X, and N_X(i) the first k points of it; r_Y and N_Y likewise in Y.
 // This is scikit-learn's convention (1.2: the diagonal of the distance matrix
 // is set to +Inf before a row-wise argsort, so self ranks last), with ties
-// resolved the way a stable sort resolves them.
+// resolved the way a stable sort resolves them. (numpy's default argsort is
+// not stable, so on exactly equal distances scikit-learn's ranks are
+// whatever its sort produced; without ties the two agree exactly.) As in
+// scikit-learn, the input may instead be given as a precomputed n×n matrix
+// of distances (NeighborOptions.Precomputed); only the order of each row's
+// values matters.
 //
 // Trustworthiness (Venna and Kaski 2001; sklearn.manifold.trustworthiness):
 //

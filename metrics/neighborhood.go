@@ -28,6 +28,12 @@ type NeighborOptions struct {
 	// Trustworthiness and Continuity zero: k may then be up to n − 1, and
 	// the rank counting is skipped.
 	PreservationOnly bool
+	// Precomputed says that the input x is not data but the n×n matrix of
+	// input-space distances (or squared distances, or any increasing
+	// function of them: only their order matters), as scikit-learn's
+	// metric="precomputed". Its diagonal is ignored; values must be finite
+	// and non-negative.
+	Precomputed bool
 }
 
 // NeighborScores holds the neighbourhood metrics of an embedding; see the
@@ -96,6 +102,16 @@ func neighborhood(ctx context.Context, x, y *mat32.Dense, opt NeighborOptions, r
 		return NeighborScores{}, err
 	}
 	n := x.Rows
+	if opt.Precomputed {
+		if x.Cols != n {
+			return NeighborScores{}, fmt.Errorf("metrics: a precomputed distance matrix must be square: it is %d×%d", n, x.Cols)
+		}
+		for j, v := range x.Data {
+			if v < 0 {
+				return NeighborScores{}, fmt.Errorf("metrics: the precomputed distance matrix holds a negative value, %g at (%d, %d)", v, j/n, j%n)
+			}
+		}
+	}
 	switch {
 	case k < 0:
 		return NeighborScores{}, kError(k)
@@ -104,7 +120,13 @@ func neighborhood(ctx context.Context, x, y *mat32.Dense, opt NeighborOptions, r
 	case k >= n:
 		return NeighborScores{}, fmt.Errorf("metrics: k = %d must be less than the number of points, %d", k, n)
 	}
-	sx, sy := newSpace(x), newSpace(y)
+	var sx *space
+	if opt.Precomputed {
+		sx = newPrecomputed(x)
+	} else {
+		sx = newSpace(x)
+	}
+	sy := newSpace(y)
 	bs := blockRows(n, opt.BlockRows)
 	dx := make([]float32, bs*n)
 	dy := make([]float32, bs*n)

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/latentlab/latent/mat32"
@@ -130,6 +131,58 @@ func TestTrustworthinessAgainstScikitLearn(t *testing.T) {
 		t.Error("k = n/2 accepted")
 	}
 }
+
+func TestTrustworthinessPrecomputedAgainstScikitLearn(t *testing.T) {
+	fx := loadFixture(t)
+	exp := loadExpected(t)
+	n := fx.x.Rows
+	d := mat32.New(n, n)
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			var s float64
+			for c, v := range fx.x.Row(i) {
+				s += math.Abs(v64(v) - v64(fx.x.At(j, c)))
+			}
+			d.Set(i, j, float32(s))
+		}
+	}
+	for _, k := range []int{5, 10} {
+		r, err := Neighborhood(context.Background(), d, fx.y, NeighborOptions{K: k, Precomputed: true, BlockRows: 33})
+		if err != nil {
+			t.Fatal(err)
+		}
+		near(t, fmt.Sprintf("precomputed Manhattan trustworthiness k=%d", k), r.Trustworthiness, expNum(t, exp, fmt.Sprintf("trust_precomputed_manhattan_k%d", k)), 1e-12)
+	}
+	// Squared euclidean distances give the ranks of the data itself.
+	sq := mat32.New(n, n)
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			sq.Set(i, j, float32(sqDist64(fx.x.Row(i), fx.x.Row(j))))
+		}
+	}
+	a, err := Neighborhood(context.Background(), sq, fx.y, NeighborOptions{K: 10, Precomputed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "precomputed squared euclidean", a.Trustworthiness, expNum(t, exp, "trust_k10"), 1e-12)
+	near(t, "precomputed squared euclidean continuity", a.Continuity, expNum(t, exp, "cont_k10"), 1e-12)
+
+	bad := sq.Clone()
+	bad.Set(3, 4, -1)
+	for _, c := range []struct {
+		x    *mat32.Dense
+		want string
+	}{
+		{fx.x, "must be square: it is 150×12"},
+		{bad, "negative value, -1 at (3, 4)"},
+	} {
+		if _, err := Neighborhood(context.Background(), c.x, fx.y, NeighborOptions{K: 5, Precomputed: true}); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("error %v, want one containing %q", err, c.want)
+		}
+	}
+}
+
+func v64(v float32) float64 { return float64(v) }
 
 func TestSilhouetteAgainstScikitLearn(t *testing.T) {
 	fx := loadFixture(t)

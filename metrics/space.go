@@ -22,6 +22,7 @@ type space struct {
 	norms  []float32    // squared row norms of w (GEMM route)
 	maxN   float64      // largest of norms
 	direct bool         // compute rows in float64 instead of by GEMM
+	pre    bool         // x is a precomputed n×n distance matrix (direct too)
 	coef   float64      // GEMM route: |row − exact| ≤ coef·(norms[i]+norms[l]) + tiny
 	// scale is a power of two by which w is x scaled, so that squares
 	// neither overflow nor underflow float32; rows and exact distances are
@@ -91,6 +92,12 @@ func newSpace(x *mat32.Dense) *space {
 	return s
 }
 
+// newPrecomputed returns a space whose distances are the entries of the n×n
+// matrix dist, taken as they are (exact, so every comparison is direct).
+func newPrecomputed(dist *mat32.Dense) *space {
+	return &space{x: dist, w: dist, direct: true, pre: true, scale: 1, scale2: 1}
+}
+
 // n returns the number of rows.
 func (s *space) n() int { return s.x.Rows }
 
@@ -98,6 +105,10 @@ func (s *space) n() int { return s.x.Rows }
 // which must have (hi−lo)·n values, row after row.
 func (s *space) rows(dst []float32, lo, hi int) {
 	n := s.n()
+	if s.pre {
+		copy(dst[:(hi-lo)*n], s.x.Data[lo*n:hi*n])
+		return
+	}
 	if !s.direct {
 		d := mat32.FromSlice(hi-lo, n, dst[:(hi-lo)*n])
 		mat32.SqDists(d, s.w.Slice(lo, hi), s.w, s.norms[lo:hi], s.norms)
@@ -144,6 +155,9 @@ func (s *space) directRow(dst []float32, i int) {
 // values is that of the true distances). Every decision about order is made
 // on these values.
 func (s *space) exact(i, l int) float64 {
+	if s.pre {
+		return float64(s.x.Data[i*s.x.Cols+l])
+	}
 	d := s.x.Cols
 	return sqDist64(s.x.Data[i*d:(i+1)*d], s.x.Data[l*d:(l+1)*d]) * s.scale2
 }

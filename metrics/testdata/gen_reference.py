@@ -17,7 +17,9 @@ Outputs:
   expected.json  the figures below, printed with repr (17 digits)
 
 Distances are computed by sklearn on the float32 values cast to float64, so
-the figures are those of the exact values the Go tests load.
+the figures are those of the exact values the Go tests load. The
+precomputed-metric figures use Manhattan distances of the input rounded to
+float32, which the Go test recomputes the same way.
 """
 import json
 
@@ -49,6 +51,13 @@ exp = {"sklearn": sklearn.__version__, "torch": torch.__version__}
 for k in (1, 5, 10, 30, 74):
     exp[f"trust_k{k}"] = float(trustworthiness(X64, Y64, n_neighbors=k))
     exp[f"cont_k{k}"] = float(trustworthiness(Y64, X64, n_neighbors=k))
+# Precomputed input distances: Manhattan distances (scipy cdist, summed in
+# index order) rounded to float32, as the Go test computes them.
+from scipy.spatial.distance import cdist  # noqa: E402
+D = cdist(X64, X64, "cityblock").astype(np.float32).astype(np.float64)
+for k in (5, 10):
+    exp[f"trust_precomputed_manhattan_k{k}"] = float(
+        trustworthiness(D, Y64, n_neighbors=k, metric="precomputed"))
 exp["silhouette_x"] = float(silhouette_score(X64, label))
 exp["silhouette_y"] = float(silhouette_score(Y64, label))
 exp["silhouette_y_singleton"] = float(silhouette_score(Y64, label2))
