@@ -24,15 +24,25 @@ func Gemm(transA, transB bool, alpha float32, a, b *Dense, beta float32, c *Dens
 // leading dimensions lda, ldb, ldc. It is for callers that work on strided
 // blocks (convolution layers); most code uses Mul, MulT, TMul or Gemm.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gemmChecked("Sgemm", sgemm, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// Dgemm is Sgemm in float64, for the small, accuracy-critical products of
+// factorisations (covariance matrices, Gram matrices of bases).
+func Dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	gemmChecked("Dgemm", dgemm, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func gemmChecked[T float32 | float64](op string, gemm func(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int), transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	if m < 0 || n < 0 || k < 0 {
-		panic(fmt.Sprintf("mat32: Sgemm: negative size %d, %d, %d", m, n, k))
+		panic(fmt.Sprintf("mat32: %s: negative size %d, %d, %d", op, m, n, k))
 	}
 	if m == 0 || n == 0 {
 		return
 	}
-	checkLen := func(name string, buf []float32, rows, cols, ld int) {
-		if ld < max(cols, 1) || (rows > 0 && len(buf) < (rows-1)*ld+cols) {
-			panic(fmt.Sprintf("mat32: Sgemm: %s: %d values for %d×%d with leading dimension %d", name, len(buf), rows, cols, ld))
+	checkLen := func(name string, n int, rows, cols, ld int) {
+		if ld < max(cols, 1) || (rows > 0 && n < (rows-1)*ld+cols) {
+			panic(fmt.Sprintf("mat32: %s: %s: %d values for %d×%d with leading dimension %d", op, name, n, rows, cols, ld))
 		}
 	}
 	ar, ac := m, k
@@ -43,25 +53,25 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	if transB {
 		br, bc = n, k
 	}
-	checkLen("c", c, m, n, ldc)
+	checkLen("c", len(c), m, n, ldc)
 	if k == 0 {
 		scaleBlock(c, m, n, ldc, beta)
 		return
 	}
-	checkLen("a", a, ar, ac, lda)
-	checkLen("b", b, br, bc, ldb)
+	checkLen("a", len(a), ar, ac, lda)
+	checkLen("b", len(b), br, bc, ldb)
 	if m*n*k <= smallGemm {
 		gemmSmall(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // smallGemm is the m·n·k below which a plain Go loop beats the cost of a
 // cgo call and BLAS's packing.
 const smallGemm = 2048
 
-func scaleBlock(c []float32, m, n, ldc int, beta float32) {
+func scaleBlock[T float32 | float64](c []T, m, n, ldc int, beta T) {
 	for i := 0; i < m; i++ {
 		row := c[i*ldc : i*ldc+n]
 		if beta == 0 {
@@ -74,12 +84,12 @@ func scaleBlock(c []float32, m, n, ldc int, beta float32) {
 	}
 }
 
-func gemmSmall(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+func gemmSmall[T float32 | float64](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	for i := 0; i < m; i++ {
 		for j := 0; j < n; j++ {
-			var s float32
+			var s T
 			for p := 0; p < k; p++ {
-				var av, bv float32
+				var av, bv T
 				if transA {
 					av = a[p*lda+i]
 				} else {

@@ -3,6 +3,7 @@ package mat32
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -236,5 +237,68 @@ func TestShapePanics(t *testing.T) {
 			}()
 			f()
 		}()
+	}
+}
+
+// TestGemmSameAtAnyThreadCount checks that products are bit-identical
+// whatever GOMAXPROCS is (blocks are fixed by shape, not thread count).
+func TestGemmSameAtAnyThreadCount(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, s := range [][3]int{{700, 300, 90}, {60, 500, 900}, {128, 784, 256}} {
+		for _, tA := range []bool{false, true} {
+			for _, tB := range []bool{false, true} {
+				m, k, n := s[0], s[1], s[2]
+				a := randDense(rng, m, k)
+				if tA {
+					a = Transpose(nil, a)
+				}
+				b := randDense(rng, k, n)
+				if tB {
+					b = Transpose(nil, b)
+				}
+				var ref *Dense
+				for _, threads := range []int{1, 2, 3, 8} {
+					runtime.GOMAXPROCS(threads)
+					c := New(m, n)
+					Gemm(tA, tB, 1, a, b, 0, c)
+					if ref == nil {
+						ref = c
+						continue
+					}
+					for i := range c.Data {
+						if c.Data[i] != ref.Data[i] {
+							t.Fatalf("%v tA=%v tB=%v: element %d differs at %d threads: %g vs %g", s, tA, tB, i, threads, c.Data[i], ref.Data[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestDgemm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	m, k, n := 70, 90, 50
+	a := make([]float64, k*m) // stored transposed
+	b := make([]float64, k*n)
+	for i := range a {
+		a[i] = rng.NormFloat64()
+	}
+	for i := range b {
+		b[i] = rng.NormFloat64()
+	}
+	c := make([]float64, m*n)
+	Dgemm(true, false, m, n, k, 1, a, m, b, n, 0, c, n)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float64
+			for p := 0; p < k; p++ {
+				s += a[p*m+i] * b[p*n+j]
+			}
+			if math.Abs(c[i*n+j]-s) > 1e-12 {
+				t.Fatalf("c[%d,%d] = %g, want %g", i, j, c[i*n+j], s)
+			}
+		}
 	}
 }
