@@ -52,12 +52,29 @@ func newCache(s *Server) *cache { return &cache{s: s, entries: map[string]*cache
 
 // get returns the loaded dataset with the given ID or name.
 func (c *cache) get(ctx context.Context, ref string) (*loaded, error) {
+	// Fast path: a loaded dataset asked for by ID needs no catalogue query
+	// (deleting it goes through drop).
+	c.mu.Lock()
+	e, ok := c.entries[ref]
+	c.mu.Unlock()
+	if ok {
+		select {
+		case <-e.done:
+			if e.l != nil {
+				e.l.mu.Lock()
+				e.l.used = time.Now()
+				e.l.mu.Unlock()
+				return e.l, nil
+			}
+		default:
+		}
+	}
 	info, err := c.s.st.Dataset(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
-	e, ok := c.entries[info.ID]
+	e, ok = c.entries[info.ID]
 	if !ok {
 		e = &cacheEntry{done: make(chan struct{})}
 		c.entries[info.ID] = e
