@@ -7,9 +7,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
-
 	"github.com/latentlab/latent/mat32"
 	"github.com/latentlab/latent/progress"
 )
@@ -103,7 +100,6 @@ func scatter(ctx context.Context, x *mat32.Dense, mean []float64, pf progress.Fu
 		for p := lo; p < hi; p++ {
 			c := make([]float64, d*d)
 			sums[p] = c
-			cs := blas64.Symmetric{N: d, Stride: d, Uplo: blas.Upper, Data: c}
 			for b := p * perPart; b < min((p+1)*perPart, blocks); b++ {
 				if stop.Load() {
 					return
@@ -119,7 +115,9 @@ func scatter(ctx context.Context, x *mat32.Dense, mean []float64, pf progress.Fu
 						out[j] = float64(v) - mean[j]
 					}
 				}
-				blas64.Syrk(blas.Trans, 1, blas64.General{Rows: r1 - r0, Cols: d, Stride: d, Data: buf[:(r1-r0)*d]}, 1, cs)
+				// The full d×d product through mat32.Dgemm (OpenBLAS) is about
+				// 5× faster than gonum's triangular Dsyrk despite twice the flops.
+				mat32.Dgemm(true, false, d, d, r1-r0, 1, buf, d, buf, d, 1, c, d)
 				if pf != nil {
 					rows := done.Add(int64(r1 - r0))
 					mu.Lock()
