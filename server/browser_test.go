@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/latentlab/latent/mat32"
 	"github.com/latentlab/latent/progress"
 )
 
@@ -227,4 +228,76 @@ func TestBrowserExplorer(t *testing.T) {
 		t.Fatalf("the page logged problems: %v", p)
 	}
 	_ = m
+}
+
+// TestBrowserMillion loads a projection of 1,000,000 points in the explorer
+// and logs how long loading, a redraw, a pick after a change of view and a
+// lasso take. It runs with LATENT_BROWSER_1M=1 (the WebGL here is
+// SwiftShader, a CPU rasteriser: a GPU is much faster).
+func TestBrowserMillion(t *testing.T) {
+	if os.Getenv("LATENT_BROWSER_1M") != "1" {
+		t.Skip("set LATENT_BROWSER_1M=1 to time the explorer on a million points")
+	}
+	const n = 1_000_000
+	for _, dims := range []int{2, 3} {
+		t.Run(fmt.Sprintf("%dD", dims), func(t *testing.T) {
+			f := newFixture(t, Config{})
+			ctx := context.Background()
+			d := clustered(n, 8, 2)
+			info, err := f.st.AddDataset(ctx, "million", "", d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			y := mat32.New(n, dims)
+			for i := range n {
+				copy(y.Row(i), d.X.Row(i)[:dims])
+			}
+			if _, err := f.st.AddProjection(ctx, info.ID, "", "first-dims", nil, nil, y); err != nil {
+				t.Fatal(err)
+			}
+			bctx, problems := browser(t)
+			t0 := time.Now()
+			if err := chromedp.Do(bctx, chromedp.Navigate(f.ts.URL+"/?dataset="+info.ID)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := poll[bool](bctx, `window.latent !== undefined && window.latent.ready && window.latent.scatter.n === 1000000`, 120*time.Second); err != nil {
+				t.Fatalf("loading: %v %v", err, problems())
+			}
+			load := time.Since(t0)
+			timing, err := chromedp.Run(bctx, chromedp.Evaluate[map[string]float64](`(() => {
+				const s = window.latent.scatter, gl = s.gl, px = new Uint8Array(4);
+				let t = performance.now();
+				for (let i = 0; i < 5; i++) { s.draw(); gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, px); }
+				const draw = (performance.now() - t) / 5;
+				s.moving = true;
+				t = performance.now();
+				for (let i = 0; i < 5; i++) { s.draw(); gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, px); }
+				const moving = (performance.now() - t) / 5;
+				s.moving = false;
+				s.view.zoom *= 1.1; s.view.yaw += 0.1; s.viewChanged();
+				t = performance.now();
+				const w = s.canvas.clientWidth, h = s.canvas.clientHeight;
+				s.pick(w / 2, h / 2);
+				const pick = performance.now() - t;
+				t = performance.now();
+				for (let i = 0; i < 20; i++) s.pick(w / 2 + i, h / 2);
+				const pickCached = (performance.now() - t) / 20;
+				t = performance.now();
+				const sel = s.inPolygon([[w*0.3, h*0.3], [w*0.7, h*0.3], [w*0.7, h*0.7], [w*0.3, h*0.7]]).length;
+				const lasso = performance.now() - t;
+				return {draw, moving, pick, pickCached, lasso, sel};
+			})()`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if timing["sel"] == 0 {
+				t.Fatal("the lasso selected nothing")
+			}
+			t.Logf("%d points %d-D: ready %v after navigation; redraw %.0f ms (%.0f ms for the 200,000-point sample drawn while the view moves), first pick after a view change %.0f ms, later picks %.2f ms, lasso %.0f ms (%.0f points)",
+				n, dims, load.Round(time.Millisecond), timing["draw"], timing["moving"], timing["pick"], timing["pickCached"], timing["lasso"], timing["sel"])
+			if p := problems(); len(p) > 0 {
+				t.Fatalf("page problems: %v", p)
+			}
+		})
+	}
 }

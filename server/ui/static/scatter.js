@@ -5,6 +5,14 @@
 // (3 bytes). Hover and click pick through an offscreen framebuffer where
 // every point is drawn in the colour of its id; that buffer is redrawn and
 // read back once after each change of the view, then looked up on the CPU.
+//
+// The GPU buffers hold the points in a fixed shuffled order, so that any
+// prefix is a uniform sample: while the view moves, large sets draw only the
+// first LOD points (a CPU renderer such as SwiftShader then stays
+// responsive), and the whole set as soon as the view rests.
+
+// LOD is the number of points drawn while the view is moving.
+const LOD = 200000;
 
 const VS = `
 precision highp float;
@@ -119,11 +127,22 @@ export class Scatter {
     for (let i = 0; i < n; i++)
       for (let j = 0; j < dims; j++) pos[i * 3 + j] = (coords[i * dims + j] - (lo[j] + hi[j]) / 2) * scale;
     this.pos = pos; this.n = n; this.dims = dims;
+    // A fixed shuffle (xorshift32, Fisher-Yates): GPU slot k holds point perm[k].
+    const perm = new Uint32Array(n), slot = new Uint32Array(n);
+    for (let i = 0; i < n; i++) perm[i] = i;
+    let r = 0x9e3779b9;
+    for (let i = n - 1; i > 0; i--) {
+      r ^= r << 13; r ^= r >>> 17; r ^= r << 5;
+      const j = (r >>> 0) % (i + 1), t = perm[i];
+      perm[i] = perm[j]; perm[j] = t;
+    }
+    for (let k = 0; k < n; k++) slot[perm[k]] = k;
+    this.perm = perm; this.slot = slot;
     gl.bindBuffer(gl.ARRAY_BUFFER, this.buf.pos);
-    gl.bufferData(gl.ARRAY_BUFFER, pos, gl.STATIC_DRAW);
+    gl.bufferData(gl.ARRAY_BUFFER, this.permuted(pos, 3), gl.STATIC_DRAW);
     const id = new Uint8Array(n * 4);
     for (let i = 0; i < n; i++) {
-      const v = i + 1;
+      const v = perm[i] + 1;
       id[i * 4] = v & 255; id[i * 4 + 1] = (v >> 8) & 255; id[i * 4 + 2] = (v >> 16) & 255;
     }
     gl.bindBuffer(gl.ARRAY_BUFFER, this.buf.id);
@@ -134,10 +153,19 @@ export class Scatter {
     this.resetView();
   }
 
+  // permuted returns a per-point array (size values per point) in GPU slot
+  // order.
+  permuted(a, size = 1) {
+    const out = new a.constructor(a.length), p = this.perm;
+    if (size === 1) for (let k = 0; k < this.n; k++) out[k] = a[p[k]];
+    else for (let k = 0; k < this.n; k++) for (let j = 0; j < size; j++) out[k * size + j] = a[p[k] * size + j];
+    return out;
+  }
+
   setCodes(codes) {
     const gl = this.gl;
     gl.bindBuffer(gl.ARRAY_BUFFER, this.buf.code);
-    gl.bufferData(gl.ARRAY_BUFFER, codes, gl.STATIC_DRAW);
+    gl.bufferData(gl.ARRAY_BUFFER, this.permuted(codes), gl.STATIC_DRAW);
     this.redraw();
   }
 
@@ -146,7 +174,7 @@ export class Scatter {
     const gl = this.gl;
     this.state = state;
     gl.bindBuffer(gl.ARRAY_BUFFER, this.buf.state);
-    gl.bufferData(gl.ARRAY_BUFFER, state, gl.DYNAMIC_DRAW);
+    gl.bufferData(gl.ARRAY_BUFFER, this.permuted(state), gl.DYNAMIC_DRAW);
     this.viewChanged();
   }
 
@@ -184,6 +212,14 @@ export class Scatter {
   }
 
   viewChanged() { this.pickData = null; this.redraw(); }
+
+  // moved marks the view as moving: large sets draw a sample until it rests.
+  moved() {
+    this.moving = this.n > LOD;
+    clearTimeout(this.restTimer);
+    this.restTimer = setTimeout(() => { this.moving = false; this.redraw(); }, 200);
+    this.viewChanged();
+  }
 
   redraw() {
     if (this.frame) return;
@@ -249,10 +285,10 @@ export class Scatter {
       gl.enable(gl.BLEND);
       gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
     }
-    if (this.n > 0) gl.drawArrays(gl.POINTS, 0, this.n);
+    if (this.n > 0) gl.drawArrays(gl.POINTS, 0, !pick && this.moving ? Math.min(this.n, LOD) : this.n);
     // Highlighted points again on top, so they are never hidden.
     if (!pick && this.highlighted && this.highlighted.length) {
-      for (const i of this.highlighted) gl.drawArrays(gl.POINTS, i, 1);
+      for (const i of this.highlighted) if (i < this.n) gl.drawArrays(gl.POINTS, this.slot[i], 1);
     }
   }
 
@@ -356,7 +392,7 @@ export class Scatter {
           v.tx += 2 * dx / (m * v.zoom);
           v.ty -= 2 * dy / (m * v.zoom);
         }
-        this.viewChanged();
+        this.moved();
       }
       drag.x = x; drag.y = y;
     });
@@ -387,7 +423,7 @@ export class Scatter {
         v.ty += py / z2 - py / v.zoom;
         v.zoom = z2;
       }
-      this.viewChanged();
+      this.moved();
     }, { passive: false });
   }
 
