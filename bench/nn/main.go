@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/latentlab/latent/bench/internal/anchor"
@@ -51,18 +52,20 @@ func run(af anchor.Flags, epochs int, dir string, seed uint64) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("latent nn (%s GEMM), %d threads, MLP VAE on %d×%d Fashion-MNIST, %d epochs\n",
-		mat32.BLAS, af.Threads, train.X.Rows, train.X.Cols, epochs)
+	fmt.Printf("latent nn (%s GEMM), %d threads, MLP VAE on %d×%d Fashion-MNIST, %d epochs; load average %s\n",
+		mat32.BLAS, af.Threads, train.X.Rows, train.X.Cols, epochs, loadavg())
 	v := newVAE(seed)
 	fmt.Printf("%d parameters\n", nn.CountParams(v.params()))
 	opt := nn.NewAdam(v.params(), 1e-3)
 	var times []float64
+	elbos, mses := map[string]float64{}, map[string]float64{}
 	for ep := 1; ep <= epochs; ep++ {
 		t0 := time.Now()
 		loss := v.epoch(train.X, opt, dataset.NewRand(seed, uint64(100+ep)))
 		dt := time.Since(t0).Seconds()
 		times = append(times, dt)
 		elbo, mse := v.evaluate(test.X, seed)
+		elbos[fmt.Sprint(ep)], mses[fmt.Sprint(ep)] = elbo, mse
 		fmt.Printf("RESULT vae_nn epoch=%d epoch_time_s=%.3f train_loss_per_img=%.3f test_neg_elbo=%.3f test_mse_per_pixel=%.6f\n",
 			ep, dt, loss/float64(train.X.Rows), elbo, mse)
 	}
@@ -71,10 +74,12 @@ func run(af anchor.Flags, epochs int, dir string, seed uint64) error {
 	if af.Skip {
 		return nil
 	}
+	fmt.Printf("PyTorch, load average %s\n", loadavg())
 	rs, err := af.Run(context.Background(), scriptPath(), fmt.Sprint(epochs))
 	if err != nil {
 		return err
 	}
+	fmt.Printf("done, load average %s\n", loadavg())
 	var torch float64
 	for _, r := range rs {
 		if t, ok := r.Float("median_epoch_time_s"); ok && r.Task == "vae_torch" {
@@ -86,7 +91,31 @@ func run(af anchor.Flags, epochs int, dir string, seed uint64) error {
 	}
 	fmt.Printf("\n%-28s %10s %10s %8s\n", "MLP VAE, batch 128", "latent", "PyTorch", "ratio")
 	fmt.Printf("%-28s %10.2f %10.2f %8.2f\n", "median epoch time (s)", ours, torch, ours/torch)
+	for _, r := range rs {
+		e, ok := r.Values["epoch"]
+		if r.Task != "vae_torch" || !ok {
+			continue
+		}
+		te, _ := r.Float("test_neg_elbo")
+		tm, _ := r.Float("test_mse_per_pixel")
+		fmt.Printf("%-28s %10.3f %10.3f\n", "test −ELBO, epoch "+e, elbos[e], te)
+		fmt.Printf("%-28s %10.5f %10.5f\n", "test MSE/pixel, epoch "+e, mses[e], tm)
+	}
+	fmt.Println("(times on a shared machine: compare runs made at a similar load average)")
 	return nil
+}
+
+// loadavg returns the 1-, 5- and 15-minute load averages, or "n/a".
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "n/a"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "n/a"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 // scriptPath returns the absolute path of vae_epochs.py beside this file.
