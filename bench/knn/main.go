@@ -17,11 +17,13 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -51,6 +53,7 @@ func main() {
 	search := flag.Bool("search", true, "time exact and HNSW search (and run the anchor)")
 	big := flag.Int("big", 1000000, "rows of the generated 50-d set for -graph (0 skips it)")
 	hnswGraph := flag.Bool("hnsw-graph", true, "with -graph, also time the HNSW-based graph for comparison")
+	cpu := flag.Bool("cpu", true, "also compare single-thread CPU time with faiss and hnswlib (robust to a busy machine)")
 	flag.Parse()
 	mat32.SetThreads(af.Threads)
 	ctx := context.Background()
@@ -69,6 +72,10 @@ func main() {
 
 	if *search {
 		runSearch(ctx, af, train.X, test.X)
+	}
+	if *cpu {
+		runCPU(ctx, af, train.X, test.X)
+		mat32.SetThreads(af.Threads)
 	}
 	if *graph {
 		all := mat32.New(train.Len()+test.Len(), train.Dim())
@@ -157,11 +164,7 @@ func runSearch(ctx context.Context, af anchor.Flags, base, queries *mat32.Dense)
 		}
 		hq, _ := r.Float("qps")
 		hr, _ := r.Float("recall10")
-		at := qpsAtRecall(pts, hr, false)
-		ratio := "n/a (above our curve)"
-		if at > 0 {
-			ratio = fmt.Sprintf("%.0f (%.2f×)", at, at/hq)
-		}
+		ratio := atRecall(pts, p, hr, hq, false)
 		fmt.Printf("%-6d %10.4f %11.0f %10.4f %11.0f %22s\n", p.ef, p.rec, p.qps, hr, hq, ratio)
 	}
 	fmt.Printf("\none thread:\n")
@@ -172,13 +175,87 @@ func runSearch(ctx context.Context, af anchor.Flags, base, queries *mat32.Dense)
 		}
 		hq, _ := r.Float("qps")
 		hr, _ := r.Float("recall10")
-		at := qpsAtRecall(pts, hr, true)
-		ratio := "n/a"
-		if at > 0 {
-			ratio = fmt.Sprintf("%.0f (%.2f×)", at, at/hq)
-		}
+		ratio := atRecall(pts, p, hr, hq, true)
 		fmt.Printf("%-6d %10.4f %11.0f %10.4f %11.0f %22s\n", p.ef, p.rec, p.qps1, hr, hq, ratio)
 	}
+}
+
+//go:embed anchor_cpu.py
+var anchorCPU []byte
+
+// runCPU measures latent on one thread in CPU seconds, then runs
+// anchor_cpu.py, which measures faiss and hnswlib the same way, and prints
+// the ratios. CPU time does not grow while a process waits for a busy
+// machine, so these ratios hold up where wall-time ones do not.
+func runCPU(ctx context.Context, af anchor.Flags, base, queries *mat32.Dense) {
+	const k = 10
+	mat32.SetThreads(1)
+	c := cpuTime()
+	exact, err := knn.Exact(ctx, base, queries, k, knn.ExactOptions{})
+	must(err)
+	exactCPU := (cpuTime() - c).Seconds()
+	fmt.Printf("RESULT knncpu latent exact threads=1 cpu_s=%.3f qps_per_cpu_s=%.0f\n", exactCPU, float64(queries.Rows)/exactCPU)
+	ix := hnsw.New(base.Cols, hnsw.Config{M: 16, EfConstruction: 200, Seed: 100, Workers: 1})
+	c = cpuTime()
+	must(ix.Add(ctx, base, nil))
+	buildCPU := (cpuTime() - c).Seconds()
+	fmt.Printf("RESULT knncpu latent hnsw build threads=1 cpu_s=%.3f\n", buildCPU)
+	var pts []point
+	for _, ef := range efs {
+		c = cpuTime()
+		g, err := ix.SearchBatch(ctx, queries, k, ef, nil)
+		must(err)
+		cs := (cpuTime() - c).Seconds()
+		p := point{ef: ef, qps: float64(queries.Rows) / cs, rec: g.Recall(exact)}
+		fmt.Printf("RESULT knncpu latent hnsw ef=%d threads=1 cpu_s=%.3f qps_per_cpu_s=%.0f recall10=%.4f\n", ef, cs, p.qps, p.rec)
+		pts = append(pts, p)
+	}
+	if af.Skip {
+		return
+	}
+	script := filepath.Join(os.TempDir(), fmt.Sprintf("latent-anchor-cpu-%d.py", os.Getpid()))
+	must(os.WriteFile(script, anchorCPU, 0o644))
+	defer os.Remove(script)
+	cmd := exec.CommandContext(ctx, af.Python, script, af.Dir)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	os.Stderr.Write(out)
+	must(err)
+	rs := anchor.Parse(out)
+	fmt.Printf("\none thread, CPU seconds (same data and settings as the anchor)\n")
+	if r, ok := anchor.Find(rs, "knncpu", "faiss_flat_l2"); ok {
+		f, _ := r.Float("cpu_s")
+		fmt.Printf("%-28s latent %8.2f s   faiss IndexFlatL2 %8.2f s   %5.2f× the CPU\n", "exact, 10k queries", exactCPU, f, exactCPU/f)
+	}
+	if r, ok := anchor.Find(rs, "knncpu", "hnswlib", "build"); ok {
+		f, _ := r.Float("cpu_s")
+		fmt.Printf("%-28s latent %8.2f s   hnswlib           %8.2f s   %5.2f× the CPU\n", "HNSW build M=16 efC=200", buildCPU, f, buildCPU/f)
+	}
+	fmt.Printf("%-6s %10s %14s %10s %14s %26s\n", "ef", "recall@10", "q/CPU-s", "recall@10", "q/CPU-s", "latent at hnswlib's recall")
+	for _, p := range pts {
+		r, ok := anchor.Find(rs, "knncpu", "hnswlib", fmt.Sprintf("ef=%d", p.ef))
+		if !ok {
+			continue
+		}
+		hq, _ := r.Float("qps_per_cpu_s")
+		hr, _ := r.Float("recall10")
+		ratio := atRecall(pts, p, hr, hq, false)
+		fmt.Printf("%-6d %10.4f %14.0f %10.4f %14.0f %26s\n", p.ef, p.rec, p.qps, hr, hq, ratio)
+	}
+}
+
+// atRecall formats latent's queries/s at hnswlib's recall hr and the
+// ratio to hnswlib's hq; beyond the end of latent's curve it compares at
+// the same ef and says so.
+func atRecall(pts []point, p point, hr, hq float64, one bool) string {
+	if at := qpsAtRecall(pts, hr, one); at > 0 {
+		return fmt.Sprintf("%.0f (%.2f×)", at, at/hq)
+	}
+	q := p.qps
+	if one {
+		q = p.qps1
+	}
+	return fmt.Sprintf("same ef: %.2f×", q/hq)
 }
 
 // qpsAtRecall interpolates latent's queries/s at recall r along its ef
