@@ -21,6 +21,8 @@ type layoutParams struct {
 	progress progress.Func
 	// blocks, when > 0, overrides layoutBlocks (for tests).
 	blocks int
+	// substeps, when > 0, overrides layoutSubsteps (for tests).
+	substeps int
 }
 
 // gradClip bounds each coordinate of a gradient step, as umap-learn's clip.
@@ -66,6 +68,11 @@ func newSchedule(g *csr) edgeSchedule {
 const (
 	maxBlocks      = 256
 	verticesPerBlk = 256
+	// layoutSubsteps is the number of steps each epoch is cut into: in
+	// step s every block walks the s-th part of its vertices, and the
+	// pulls on other blocks and the snapshot are brought up to date
+	// between steps.
+	layoutSubsteps = 8
 )
 
 // layoutBlocks returns the number of vertex blocks for n vertices: a
@@ -98,86 +105,93 @@ func below(r uint64, n uint64) uint64 {
 // row-major, updated in place). Every sampled edge pulls both its ends
 // together and pushes its head away from NegativeSampleRate random points.
 //
-// Vertices are split into fixed blocks that run in parallel. Within a
-// block, updates are applied at once and in edge order (as umap-learn's
-// single-threaded loop does); positions of other blocks' vertices are read
-// from a snapshot taken at the start of the epoch, and the pulls on them
-// are queued and added after the epoch, in block order. The result depends
-// on the seed and the data only.
+// Vertices are split into fixed blocks that run in parallel, and each
+// epoch into layoutSubsteps steps; in step s every block walks the s-th
+// part of its vertices. Within a block, updates are applied at once and in
+// edge order (as umap-learn's single-threaded loop does); positions of
+// other blocks' vertices are read from a snapshot taken at the start of
+// the step, and the pulls on them are queued and added after the step, in
+// block order. The result depends on the seed and the data only.
 func optimizeFit(ctx context.Context, emb []float32, dim int, g *csr, p layoutParams) error {
 	n := g.rows
 	nb := layoutBlocks(n)
 	if p.blocks > 0 {
 		nb = p.blocks
 	}
+	sub := p.substeps
+	if sub <= 0 {
+		sub = layoutSubsteps
+	}
 	sched := newSchedule(g)
 	snap := make([]float32, len(emb))
+	copy(snap, emb)
 	// queued[s*nb+t] holds the pulls that block s puts on block t's
 	// vertices: dim+1 values each, the vertex index (as float32 bits) first.
 	queued := make([][]float32, nb*nb)
+	rngs := make([]*rand.PCG, nb)
 	start := func(b int) int { return int(int64(b) * int64(n) / int64(nb)) }
+	blockID := make([]uint8, n)
+	for b := 0; b < nb; b++ {
+		for v := start(b); v < start(b+1); v++ {
+			blockID[v] = uint8(b)
+		}
+	}
 	for epoch := 0; epoch < p.epochs; epoch++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		alpha := p.alpha * (1 - float32(epoch)/float32(p.epochs))
-		copy(snap, emb)
-		mat32.Parallel(nb, 1, func(blo, bhi int) {
-			for blk := blo; blk < bhi; blk++ {
-				lo, hi := start(blk), start(blk+1)
-				rng := rngStream(p.seed, epoch, blk)
-				out := queued[blk*nb : (blk+1)*nb]
-				for t := range out {
-					out[t] = out[t][:0]
-				}
-				if dim == 2 {
-					epochBlock2(emb, snap, g, &sched, lo, hi, n, nb, epoch, alpha, p, rng, out)
-				} else {
-					epochBlock(emb, snap, dim, g, &sched, lo, hi, n, nb, epoch, alpha, p, rng, out)
-				}
-			}
-		})
-		// Add the queued pulls, target block by target block, sources in
-		// order.
-		mat32.Parallel(nb, 1, func(tlo, thi int) {
-			for t := tlo; t < thi; t++ {
-				for s := 0; s < nb; s++ {
-					q := queued[s*nb+t]
-					for o := 0; o < len(q); o += dim + 1 {
-						v := int(math.Float32bits(q[o]))
-						row := emb[v*dim : (v+1)*dim]
-						for d := range row {
-							row[d] += q[o+1+d]
-						}
+		for blk := range rngs {
+			rngs[blk] = rngStream(p.seed, epoch, blk)
+		}
+		for st := 0; st < sub; st++ {
+			mat32.Parallel(nb, 1, func(blo, bhi int) {
+				for blk := blo; blk < bhi; blk++ {
+					lo, hi := start(blk), start(blk+1)
+					plo, phi := lo+(hi-lo)*st/sub, lo+(hi-lo)*(st+1)/sub
+					out := queued[blk*nb : (blk+1)*nb]
+					for t := range out {
+						out[t] = out[t][:0]
+					}
+					if dim == 2 {
+						epochBlock2(emb, snap, g, &sched, lo, hi, plo, phi, n, blockID, epoch, alpha, p, rngs[blk], out)
+					} else {
+						epochBlock(emb, snap, dim, g, &sched, lo, hi, plo, phi, n, blockID, epoch, alpha, p, rngs[blk], out)
 					}
 				}
-			}
-		})
+			})
+			// Add the queued pulls, target block by target block, sources
+			// in order, and refresh the snapshot of the target block.
+			mat32.Parallel(nb, 1, func(tlo, thi int) {
+				for t := tlo; t < thi; t++ {
+					for s := 0; s < nb; s++ {
+						q := queued[s*nb+t]
+						for o := 0; o < len(q); o += dim + 1 {
+							v := int(math.Float32bits(q[o]))
+							row := emb[v*dim : (v+1)*dim]
+							for d := range row {
+								row[d] += q[o+1+d]
+							}
+						}
+					}
+					copy(snap[start(t)*dim:start(t+1)*dim], emb[start(t)*dim:start(t+1)*dim])
+				}
+			})
+		}
 		p.progress.Report(progress.Update{Stage: "umap layout", Done: int64(epoch + 1), Total: int64(p.epochs)})
 	}
 	return nil
 }
 
-// blockOf returns the block of vertex v, consistent with start(b) =
-// ⌊b·n/nb⌋: the largest b with start(b) ≤ v.
-func blockOf(v, n, nb int) int {
-	b := int((int64(v)*int64(nb) + int64(nb) - 1) / int64(n))
-	// ⌈v·nb/n⌉ is an upper bound; step down while start(b) > v.
-	for b > 0 && int(int64(b)*int64(n)/int64(nb)) > v {
-		b--
-	}
-	return b
-}
-
 // epochBlock runs one epoch over the vertices [lo, hi) of one block, for
 // any dimension.
-func epochBlock(emb, snap []float32, dim int, g *csr, s *edgeSchedule, lo, hi, n, nb, epoch int, alpha float32, p layoutParams, rng *rand.PCG, out [][]float32) {
+func epochBlock(emb, snap []float32, dim int, g *csr, s *edgeSchedule, lo, hi, plo, phi, n int, blockID []uint8, epoch int, alpha float32, p layoutParams, rng *rand.PCG, out [][]float32) {
 	a, b := p.a, p.b
 	fe := float32(epoch)
 	nn := uint64(n)
 	other := make([]float32, dim)
 	step := make([]float32, dim)
-	for i := lo; i < hi; i++ {
+	for i := plo; i < phi; i++ {
 		cur := emb[i*dim : (i+1)*dim]
 		for e := g.ptr[i]; e < g.ptr[i+1]; e++ {
 			if s.next[e] > fe {
@@ -202,7 +216,7 @@ func epochBlock(emb, snap []float32, dim int, g *csr, s *edgeSchedule, lo, hi, n
 			}
 			t := -1
 			if !own {
-				t = blockOf(j, n, nb)
+				t = int(blockID[j])
 				out[t] = append(out[t], math.Float32frombits(uint32(j)))
 			}
 			for d := range cur {
@@ -250,14 +264,14 @@ func epochBlock(emb, snap []float32, dim int, g *csr, s *edgeSchedule, lo, hi, n
 }
 
 // epochBlock2 is epochBlock for two dimensions, unrolled.
-func epochBlock2(emb, snap []float32, g *csr, s *edgeSchedule, lo, hi, n, nb, epoch int, alpha float32, p layoutParams, rng *rand.PCG, out [][]float32) {
+func epochBlock2(emb, snap []float32, g *csr, s *edgeSchedule, lo, hi, plo, phi, n int, blockID []uint8, epoch int, alpha float32, p layoutParams, rng *rand.PCG, out [][]float32) {
 	a, b := p.a, p.b
 	fe := float32(epoch)
 	nn := uint64(n)
 	gamma2b := 2 * p.gamma * b
 	ab2 := -2 * a * b
 	bm1 := b - 1
-	for i := lo; i < hi; i++ {
+	for i := plo; i < phi; i++ {
 		cx, cy := emb[2*i], emb[2*i+1]
 		for e := g.ptr[i]; e < g.ptr[i+1]; e++ {
 			if s.next[e] > fe {
@@ -280,19 +294,17 @@ func epochBlock2(emb, snap []float32, g *csr, s *edgeSchedule, lo, hi, n, nb, ep
 			}
 			gx := clip(coef*dx) * alpha
 			gy := clip(coef*dy) * alpha
-			cx += gx
-			cy += gy
 			if own {
 				emb[2*j] -= gx
 				emb[2*j+1] -= gy
 			} else {
-				t := blockOf(j, n, nb)
+				t := blockID[j]
 				out[t] = append(out[t], math.Float32frombits(uint32(j)), -gx, -gy)
 			}
 			s.next[e] += s.eps[e]
-			// The negative samples are evaluated at the same position and
-			// their steps added together, so that they do not wait on each
-			// other.
+			// The negative samples are evaluated at the same position as
+			// the attraction and all the steps added together, so that the
+			// six gradients do not wait on each other.
 			var sx, sy float32
 			for r := 0; r < p.negRate; r++ {
 				k := int(below(rng.Uint64(), nn))
@@ -316,8 +328,8 @@ func epochBlock2(emb, snap []float32, g *csr, s *edgeSchedule, lo, hi, n, nb, ep
 					sy += gradClip
 				}
 			}
-			cx += sx * alpha
-			cy += sy * alpha
+			cx += gx + sx*alpha
+			cy += gy + sy*alpha
 			emb[2*i], emb[2*i+1] = cx, cy
 		}
 	}

@@ -22,7 +22,7 @@ const (
 	spectralMaxIter = 300
 	// spectralGuard is the number of extra vectors in the LOBPCG block,
 	// which speeds up convergence of the wanted ones.
-	spectralGuard = 2
+	spectralGuard = 1
 	// maxMetaComponents bounds the number of components whose centroids
 	// are laid out by a dense spectral embedding; beyond it the components
 	// are placed at random.
@@ -131,7 +131,7 @@ func spectralEmbed(ctx context.Context, g *csr, dim int, rng *rand.Rand) ([]floa
 		x[i] = rng.NormFloat64()
 	}
 	res, err := lobpcg.Smallest(ctx, op, n, m, x, lobpcg.Options{
-		Tol: spectralTol, MaxIter: spectralMaxIter, Constraints: triv, NumConstraints: 1,
+		Tol: spectralTol, MaxIter: spectralMaxIter, Constraints: triv, NumConstraints: 1, Want: dim,
 	})
 	if err != nil {
 		return nil, false, err

@@ -145,6 +145,7 @@ func (u *UMAP) Fit(ctx context.Context, x *mat32.Dense, o Options) error {
 	if err != nil {
 		return err
 	}
+	report(o.Progress, "umap init "+o.Init)
 	emb, err := initialLayout(ctx, g.csr, data, &o)
 	if err != nil {
 		return err
@@ -183,6 +184,7 @@ func fitGraph(ctx context.Context, x *mat32.Dense, o *Options) (*fuzzyGraph, *ma
 		}
 		return nil, nil, fmt.Errorf("umap: %w", err)
 	}
+	report(o.Progress, "umap fuzzy graph")
 	w, _, _ := fuzzyMemberships(graph, o)
 	g := fuzzyUnion(w, float32(o.SetOpMixRatio))
 	if o.Labels != nil {
@@ -349,7 +351,7 @@ func rescale(m *mat32.Dense) {
 	}
 }
 
-// report is a helper for stage messages.
+// report tells f that stage has begun.
 func report(f progress.Func, stage string) {
 	f.Report(progress.Update{Stage: stage})
 }

@@ -44,6 +44,10 @@ type Options struct {
 	Constraints []float64
 	// NumConstraints is c.
 	NumConstraints int
+	// Want, when in [1, m), is the number of leading eigenpairs that must
+	// converge; the others (guard vectors) only speed up their
+	// convergence. Default m.
+	Want int
 }
 
 // Result is the outcome of Smallest.
@@ -54,7 +58,8 @@ type Result struct {
 	Residuals []float64
 	// Iterations is the number of iterations run.
 	Iterations int
-	// Converged reports whether every residual fell below Tol.
+	// Converged reports whether the residuals of the Want leading pairs
+	// fell below Tol.
 	Converged bool
 }
 
@@ -75,6 +80,9 @@ func Smallest(ctx context.Context, a Operator, n, m int, x []float64, opt Option
 	}
 	if opt.MaxIter <= 0 {
 		opt.MaxIter = 500
+	}
+	if opt.Want <= 0 || opt.Want > m {
+		opt.Want = m
 	}
 	c := opt.NumConstraints
 	if c > 0 && len(opt.Constraints) != n*c {
@@ -122,8 +130,8 @@ func Smallest(ctx context.Context, a Operator, n, m int, x []float64, opt Option
 		norms := colNorms(rb, m, n)
 		copy(res.Residuals, norms)
 		done := true
-		for _, v := range norms {
-			if v > opt.Tol {
+		for _, v := range norms[:opt.Want] {
+			if !(v <= opt.Tol) {
 				done = false
 			}
 		}
