@@ -62,12 +62,21 @@ func attract(dst, y []float64, p *csr, dims int, dof float64, wantLog bool) floa
 // [lo, hi).
 func attract2(dst, y []float64, p *csr, lo, hi int, wantLog bool) float64 {
 	ls := 0.0
+	var yi, out [2]float64
 	for i := lo; i < hi; i++ {
 		yi0, yi1 := y[2*i], y[2*i+1]
 		var f0, f1 float64
 		cols := p.col[p.rowPtr[i]:p.rowPtr[i+1]]
 		vals := p.val[p.rowPtr[i]:p.rowPtr[i+1]]
 		vals = vals[:len(cols)]
+		if useAVX2 && !wantLog && len(cols) >= 4 {
+			// Four entries at a time in assembly, the rest below.
+			ne := len(cols) &^ 3
+			yi[0], yi[1] = yi0, yi1
+			attract2AVX(&y[0], &cols[0], &vals[0], ne, &yi[0], &out[0])
+			f0, f1 = out[0], out[1]
+			cols, vals = cols[ne:], vals[ne:]
+		}
 		for e, j := range cols {
 			d0, d1 := yi0-y[2*j], yi1-y[2*j+1]
 			w := 1 / (1 + d0*d0 + d1*d1)

@@ -214,3 +214,23 @@ func TestRepulsionOfCoincidentPoints(t *testing.T) {
 
 // newTestRand returns a seeded generator for test data.
 func newTestRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 7)) }
+
+func TestAttractKernelsAgree(t *testing.T) {
+	// The two-dimensional attractive term has an assembly path (used
+	// without the KL divergence) and a Go path (with it): same forces.
+	x := blobs(8, 500, 6, 5, 5)
+	p := affinities(t, x, 20)
+	y := embedding(9, 500, 2, 30)
+	a := make([]float64, 1000)
+	b := make([]float64, 1000)
+	attract(a, y, p, 2, 1, false)
+	attract(b, y, p, 2, 1, true)
+	if e := relErr(a, b); e > 1e-13 {
+		t.Errorf("attractive terms differ by %.3g", e)
+	}
+	c := make([]float64, 1000)
+	attractAny(c, y, p, 2, 1, 0, 500, false)
+	if e := relErr(c, b); e > 1e-13 {
+		t.Errorf("generic attractive term differs by %.3g", e)
+	}
+}

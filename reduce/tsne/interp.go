@@ -55,6 +55,8 @@ type fftRepeller struct {
 	p       int // interpolation points per dimension
 	// maxNodes is the grid cap, gridCap(n).
 	maxNodes float64
+	h        float64 // the current spacing
+	gx, gy   int     // the current node counts
 
 	start   []int32   // n×dims stencil starts
 	weights []float64 // n×dims×p interpolation weights
@@ -63,13 +65,12 @@ type fftRepeller struct {
 	denom   []float64 // Lagrange denominators
 
 	// Two dimensions.
-	conv         *fft.Conv2
-	gridA        []complex128 // y₁ + i·y₂ charges, then potentials
-	gridW        []float64    // unit charges, then potentials
-	specA, specW []complex128
-	kern         kernelCache
-	order        []int32 // points sorted by stencil row
-	rowStart     []int   // bucket offsets into order
+	conv     *fft.Conv2
+	gridA    []complex128 // y₁ + i·y₂ charges, then potentials
+	gridW    []float64    // unit charges, then potentials
+	kern     kernelCache
+	order    []int32 // points sorted by stencil row
+	rowStart []int   // bucket offsets into order
 
 	// One dimension.
 	conv1 *fft.Conv1
@@ -79,9 +80,9 @@ type fftRepeller struct {
 type kernelCache struct {
 	mx, my   int
 	h        float64
-	k1       []complex128 // k^{1+1/α}, complex path
-	k1r, k0r []complex128 // k^{1+1/α} and (α ≠ 1) k, real path
-	self     []float64    // the Z kernel at stencil offsets, (2p−1)^dims
+	k1       []float32 // k^{1+1/α}, complex path
+	k1r, k0r []float32 // k^{1+1/α} and (α ≠ 1) k, real path
+	self     []float64 // the Z kernel at stencil offsets, (2p−1)^dims
 }
 
 func newFFTRepeller(n, dims int, dof, spacing float64, p int) *fftRepeller {
@@ -100,30 +101,49 @@ func newFFTRepeller(n, dims int, dof, spacing float64, p int) *fftRepeller {
 	return r
 }
 
-// spacingFor returns the grid spacing for an embedding whose widest
-// coordinate range is extent: the configured spacing, widened when the
-// grid would exceed maxGrid nodes and narrowed when it would have fewer
-// than minGrid.
-func (r *fftRepeller) spacingFor(extent float64) float64 {
-	h := r.spacing
-	if limit := r.maxNodes - 2*float64(r.p) - 2; extent/h > limit {
-		h = extent / limit
+// grid returns the spacing and the numbers of nodes of the grid for an
+// embedding whose coordinate ranges are rx and ry (ry unused in one
+// dimension). The spacing is the configured one, made finer for maps
+// narrower than minGrid nodes and coarser for maps wider than maxNodes, in
+// steps of a quarter octave so that it changes rarely. The node counts
+// are the largest that fit the FFT length chosen for the range plus
+// stencil margins and 10% headroom, and are kept while the range fits
+// and fills most of them: the kernel's spectrum is recomputed only when
+// the spacing or a node count changes.
+func (r *fftRepeller) grid(rx, ry float64) (h float64, gx, gy int) {
+	extent := max(rx, ry)
+	h = r.spacing
+	if !(extent > 0) || math.IsInf(extent, 0) {
+		return h, r.nodes(0, h, r.gx), r.nodes(0, h, r.gy)
 	}
 	if extent/h < minGrid {
-		h = extent / minGrid
+		k := math.Ceil(4 * math.Log2(h*minGrid/extent))
+		h *= math.Exp2(-k / 4)
 	}
-	if !(h > 0) {
-		h = 1
+	if limit := r.maxNodes - 2*float64(r.p) - 8; extent/h > limit {
+		k := math.Ceil(4 * math.Log2(extent/(limit*h)))
+		h *= math.Exp2(k / 4)
 	}
-	return h
+	if h != r.h {
+		r.gx, r.gy = 0, 0 // node counts are in units of h
+	}
+	r.h = h
+	r.gx = r.nodes(rx, h, r.gx)
+	if r.dims > 1 {
+		r.gy = r.nodes(ry, h, r.gy)
+	}
+	return h, r.gx, r.gy
 }
 
-// nodesFor returns the grid length for an extent at spacing h: the
-// largest G whose FFT length NextSmooth(2G−1) equals that of the smallest
-// G that covers the extent with stencil margins.
-func (r *fftRepeller) nodesFor(extent, h float64) int {
-	g := int(math.Ceil(extent/h)) + 2*(r.p/2+1) + 1
-	m := fft.NextSmooth(2*g - 1)
+// nodes returns the number of grid nodes for a range at spacing h, given
+// the current count cur (0 for none).
+func (r *fftRepeller) nodes(extent, h float64, cur int) int {
+	need := int(math.Ceil(extent/h)) + 2*(r.p/2+1) + 1
+	if cur >= need && cur <= need+need/4+8 {
+		return cur
+	}
+	g := need + need/10 + 2
+	m := fft.GoodSize(2*g - 1)
 	return (m + 1) / 2
 }
 
@@ -137,6 +157,10 @@ func (r *fftRepeller) stencils(y []float64, a int, o, h float64, g int) {
 		shift = 0.5
 	}
 	half := (p - 1) / 2
+	if p == 4 {
+		r.stencils4(y, a, o, h, g)
+		return
+	}
 	mat32.Parallel(r.n, 4096, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			u := (y[i*dims+a] - o) / h
@@ -154,6 +178,29 @@ func (r *fftRepeller) stencils(y []float64, a int, o, h float64, g int) {
 				}
 				w[c] = v / r.denom[c]
 			}
+		}
+	})
+}
+
+// stencils4 is stencils for four-point (cubic) stencils: nodes s … s+3
+// around u, s = ⌊u⌋ − 1, so that u − s ∈ [1, 2) lies in the middle
+// interval.
+func (r *fftRepeller) stencils4(y []float64, a int, o, h float64, g int) {
+	dims := r.dims
+	inv := 1 / h
+	mat32.Parallel(r.n, 4096, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			u := (y[i*dims+a] - o) * inv
+			s := int(math.Floor(u)) - 1
+			s = min(max(s, 0), g-4)
+			r.start[i*dims+a] = int32(s)
+			t := u - float64(s)
+			t1, t2, t3 := t-1, t-2, t-3
+			w := (*[4]float64)(r.weights[(i*dims+a)*4:])
+			w[0] = -t1 * t2 * t3 * (1.0 / 6)
+			w[1] = t * t2 * t3 * 0.5
+			w[2] = -t * t1 * t3 * 0.5
+			w[3] = t * t1 * t2 * (1.0 / 6)
 		}
 	})
 }
@@ -191,13 +238,11 @@ func (r *fftRepeller) kernels(h float64) (k1, k0 func(d2 float64) float64) {
 func (r *fftRepeller) repel2(dst, y []float64) float64 {
 	n, p := r.n, r.p
 	lo, hi := bounds(y, n, 2)
-	extent := max(hi[0]-lo[0], hi[1]-lo[1])
-	h := r.spacingFor(extent)
-	gx, gy := r.nodesFor(hi[0]-lo[0], h), r.nodesFor(hi[1]-lo[1], h)
+	h, gx, gy := r.grid(hi[0]-lo[0], hi[1]-lo[1])
 	if r.conv == nil {
 		r.conv = fft.NewConv2(gx, gy)
 	} else if ox, oy := r.conv.Grid(); ox != gx || oy != gy {
-		r.conv = fft.NewConv2(gx, gy)
+		r.conv.Reset(gx, gy)
 	}
 	conv := r.conv
 	// Centre the grid on the data.
@@ -233,7 +278,12 @@ func (r *fftRepeller) repel2(dst, y []float64) float64 {
 			r0, r1 := band*spreadRow, min((band+1)*spreadRow, gx)
 			clear(r.gridA[r0*gy : r1*gy])
 			clear(r.gridW[r0*gy : r1*gy])
-			for _, i32 := range r.order[r.rowStart[max(r0-p+1, 0)]:r.rowStart[r1]] {
+			pts := r.order[r.rowStart[max(r0-p+1, 0)]:r.rowStart[r1]]
+			if p == 4 {
+				r.spread4(pts, y, gy, r0, r1)
+				continue
+			}
+			for _, i32 := range pts {
 				i := int(i32)
 				y0, y1 := y[2*i], y[2*i+1]
 				sx, sy := int(r.start[2*i]), int(r.start[2*i+1])
@@ -256,41 +306,24 @@ func (r *fftRepeller) repel2(dst, y []float64) float64 {
 		}
 	})
 
-	r.specA = grow(r.specA, conv.SpectrumLen())
-	r.specW = grow(r.specW, conv.RealSpectrumLen())
-	conv.Forward(r.specA, r.gridA)
-	conv.ForwardReal(r.specW, r.gridW)
-	conv.Convolve(r.gridA, r.specA, kc.k1)
-	z := 0.0
+	conv.Convolve(r.gridA, kc.k1)
+	// For α ≠ 1, Z = Σ_ij k̃(y_i, y_j) = ⟨W, k ∗ W⟩ comes from W's spectrum.
+	var dot []float32
 	if r.dof != 1 {
-		// Z = Σ_ij k̃(y_i, y_j) = ⟨W, k ∗ W⟩, from the spectrum.
-		z = conv.RealDot(r.specW, kc.k0r)
+		dot = kc.k0r
 	}
-	conv.ConvolveReal(r.gridW, r.specW, kc.k1r)
+	z := conv.ConvolveReal(r.gridW, kc.k1r, dot)
 
 	// Interpolate the potentials back and form R (and Z_i for α = 1).
 	sq := r.dof == 1
 	mat32.Parallel(n, rowChunk, func(i0, i1 int) {
 		for i := i0; i < i1; i++ {
-			sx, sy := int(r.start[2*i]), int(r.start[2*i+1])
-			wx := r.weights[2*i*p : (2*i+1)*p]
-			wy := r.weights[(2*i+1)*p : (2*i+2)*p]
 			var phi0, phi1, phi2 float64
-			for a, w := range wx {
-				row := (sx + a) * gy
-				ga := r.gridA[row+sy : row+sy+p]
-				gw := r.gridW[row+sy : row+sy+p]
-				var s0, s1, s2 float64
-				for b, v := range wy {
-					s0 += v * gw[b]
-					s1 += v * real(ga[b])
-					s2 += v * imag(ga[b])
-				}
-				phi0 += w * s0
-				phi1 += w * s1
-				phi2 += w * s2
+			if p == 4 {
+				phi0, phi1, phi2, r.selfZ[i] = r.gather4(i, gy, kc.self)
+			} else {
+				phi0, phi1, phi2, r.selfZ[i] = r.gather(i, gy, kc.self)
 			}
-			r.selfZ[i] = r.selfTerm(kc.self, wx, wy)
 			y0, y1 := y[2*i], y[2*i+1]
 			dst[2*i] = y0*phi0 - phi1
 			dst[2*i+1] = y1*phi0 - phi2
@@ -314,67 +347,157 @@ func (r *fftRepeller) repel2(dst, y []float64) float64 {
 	return z
 }
 
+// gather is gather4 for any stencil size.
+func (r *fftRepeller) gather(i, gy int, t []float64) (phi0, phi1, phi2, self float64) {
+	p := r.p
+	sx, sy := int(r.start[2*i]), int(r.start[2*i+1])
+	wx := r.weights[2*i*p : (2*i+1)*p]
+	wy := r.weights[(2*i+1)*p : (2*i+2)*p]
+	for a, w := range wx {
+		row := (sx + a) * gy
+		ga := r.gridA[row+sy : row+sy+p]
+		gw := r.gridW[row+sy : row+sy+p]
+		var s0, s1, s2 float64
+		for b, v := range wy {
+			s0 += v * gw[b]
+			s1 += v * real(ga[b])
+			s2 += v * imag(ga[b])
+		}
+		phi0 += w * s0
+		phi1 += w * s1
+		phi2 += w * s2
+	}
+	return phi0, phi1, phi2, r.selfTerm(t, wx, wy)
+}
+
 // selfTable returns the kernel whose sum is Z (k^{1+1/α} for α = 1, where
-// Z comes from the K1 convolution, k otherwise) at the grid offsets
-// (da, db) ∈ (−p, p)^dims, flattened.
+// Z comes from the K1 convolution, k otherwise) at the non-negative grid
+// offsets (da, db) ∈ [0, p)^dims, flattened.
 func (r *fftRepeller) selfTable(dst []float64, dims int, h float64) []float64 {
 	k1, k0 := r.kernels(h)
 	kz := k0
 	if r.dof == 1 {
 		kz = k1
 	}
-	w := 2*r.p - 1
+	p := r.p
 	if dims == 1 {
-		dst = grow(dst, w)
+		dst = grow(dst, p)
 		for a := range dst {
-			d := float64(a - (r.p - 1))
-			dst[a] = kz(d * d)
+			dst[a] = kz(float64(a * a))
 		}
 		return dst
 	}
-	dst = grow(dst, w*w)
-	for a := 0; a < w; a++ {
-		for b := 0; b < w; b++ {
-			da, db := float64(a-(r.p-1)), float64(b-(r.p-1))
-			dst[a*w+b] = kz(da*da + db*db)
+	dst = grow(dst, p*p)
+	for a := 0; a < p; a++ {
+		for b := 0; b < p; b++ {
+			dst[a*p+b] = kz(float64(a*a + b*b))
 		}
 	}
 	return dst
 }
 
 // selfTerm returns the interpolated kernel of a point with itself,
-// Σ wx_a·wx_a'·wy_b·wy_b'·T(a−a', b−b') (wy nil in one dimension).
+// Σ wx_a·wx_a'·wy_b·wy_b'·T(|a−a'|, |b−b'|) (wy nil in one dimension),
+// grouped by offset: c[d] = (d > 0 ? 2 : 1)·Σ_a w_a·w_{a+d}.
 func (r *fftRepeller) selfTerm(t, wx, wy []float64) float64 {
 	p := r.p
-	w := 2*p - 1
-	var sx, sy [15]float64
-	for a, u := range wx {
-		for b, v := range wx {
-			sx[a-b+p-1] += u * v
-		}
-	}
+	var cx, cy [8]float64
+	offsets(cx[:p], wx)
 	if wy == nil {
 		s := 0.0
-		for a := 0; a < w; a++ {
-			s += sx[a] * t[a]
+		for d, v := range cx[:p] {
+			s += v * t[d]
 		}
 		return s
 	}
-	for a, u := range wy {
-		for b, v := range wy {
-			sy[a-b+p-1] += u * v
-		}
-	}
+	offsets(cy[:p], wy)
 	s := 0.0
-	for a := 0; a < w; a++ {
-		row := t[a*w : (a+1)*w]
-		ra := 0.0
-		for b, v := range row {
-			ra += sy[b] * v
+	for d, u := range cx[:p] {
+		row := t[d*p : (d+1)*p]
+		e := 0.0
+		for f, v := range cy[:p] {
+			e += v * row[f]
 		}
-		s += sx[a] * ra
+		s += u * e
 	}
 	return s
+}
+
+// offsets fills c[d] = (d > 0 ? 2 : 1)·Σ_a w[a]·w[a+d].
+func offsets(c, w []float64) {
+	for d := range c {
+		s := 0.0
+		for a := 0; a+d < len(w); a++ {
+			s += w[a] * w[a+d]
+		}
+		if d > 0 {
+			s *= 2
+		}
+		c[d] = s
+	}
+}
+
+// spread4 adds the charges of the points pts (four-point stencils) to the
+// grid rows [r0, r1).
+func (r *fftRepeller) spread4(pts []int32, y []float64, gy, r0, r1 int) {
+	for _, i32 := range pts {
+		i := int(i32)
+		y0, y1 := y[2*i], y[2*i+1]
+		sx, sy := int(r.start[2*i]), int(r.start[2*i+1])
+		wx := (*[4]float64)(r.weights[8*i:])
+		wy := (*[4]float64)(r.weights[8*i+4:])
+		for a := max(r0-sx, 0); a < min(r1-sx, 4); a++ {
+			w := wx[a]
+			o := (sx+a)*gy + sy
+			ga := (*[4]complex128)(r.gridA[o:])
+			gw := (*[4]float64)(r.gridW[o:])
+			v0, v1, v2, v3 := w*wy[0], w*wy[1], w*wy[2], w*wy[3]
+			ga[0] += complex(v0*y0, v0*y1)
+			ga[1] += complex(v1*y0, v1*y1)
+			ga[2] += complex(v2*y0, v2*y1)
+			ga[3] += complex(v3*y0, v3*y1)
+			gw[0] += v0
+			gw[1] += v1
+			gw[2] += v2
+			gw[3] += v3
+		}
+	}
+}
+
+// gather4 interpolates the potentials of point i (four-point stencils)
+// and returns φ0 (unit charges), φ1, φ2 (the y charges) and the point's
+// interpolated self-interaction under the table t (p×p).
+func (r *fftRepeller) gather4(i, gy int, t []float64) (phi0, phi1, phi2, self float64) {
+	sx, sy := int(r.start[2*i]), int(r.start[2*i+1])
+	wx := (*[4]float64)(r.weights[8*i:])
+	wy := (*[4]float64)(r.weights[8*i+4:])
+	for a := 0; a < 4; a++ {
+		o := (sx+a)*gy + sy
+		ga := (*[4]complex128)(r.gridA[o:])
+		gw := (*[4]float64)(r.gridW[o:])
+		s0 := wy[0]*gw[0] + wy[1]*gw[1] + wy[2]*gw[2] + wy[3]*gw[3]
+		s1 := wy[0]*real(ga[0]) + wy[1]*real(ga[1]) + wy[2]*real(ga[2]) + wy[3]*real(ga[3])
+		s2 := wy[0]*imag(ga[0]) + wy[1]*imag(ga[1]) + wy[2]*imag(ga[2]) + wy[3]*imag(ga[3])
+		w := wx[a]
+		phi0 += w * s0
+		phi1 += w * s1
+		phi2 += w * s2
+	}
+	// Self-interaction Σ c_x[d]·c_y[e]·T(d, e), c[d] = (d > 0 ? 2 : 1)·Σ w_a·w_{a+d}.
+	cx0 := wx[0]*wx[0] + wx[1]*wx[1] + wx[2]*wx[2] + wx[3]*wx[3]
+	cx1 := 2 * (wx[0]*wx[1] + wx[1]*wx[2] + wx[2]*wx[3])
+	cx2 := 2 * (wx[0]*wx[2] + wx[1]*wx[3])
+	cx3 := 2 * wx[0] * wx[3]
+	cy0 := wy[0]*wy[0] + wy[1]*wy[1] + wy[2]*wy[2] + wy[3]*wy[3]
+	cy1 := 2 * (wy[0]*wy[1] + wy[1]*wy[2] + wy[2]*wy[3])
+	cy2 := 2 * (wy[0]*wy[2] + wy[1]*wy[3])
+	cy3 := 2 * wy[0] * wy[3]
+	tt := (*[16]float64)(t)
+	self = cx0*(cy0*tt[0]+cy1*tt[1]+cy2*tt[2]+cy3*tt[3]) +
+		cx1*(cy0*tt[4]+cy1*tt[5]+cy2*tt[6]+cy3*tt[7]) +
+		cx2*(cy0*tt[8]+cy1*tt[9]+cy2*tt[10]+cy3*tt[11]) +
+		cx3*(cy0*tt[12]+cy1*tt[13]+cy2*tt[14]+cy3*tt[15])
+	return phi0, phi1, phi2, self
 }
 
 // sortByRow fills r.order with the points sorted by the first row of
@@ -404,8 +527,7 @@ func (r *fftRepeller) sortByRow(gx int) {
 func (r *fftRepeller) repel1(dst, y []float64) float64 {
 	n, p := r.n, r.p
 	lo, hi := bounds(y, n, 1)
-	h := r.spacingFor(hi[0] - lo[0])
-	g := r.nodesFor(hi[0]-lo[0], h)
+	h, g, _ := r.grid(hi[0]-lo[0], 0)
 	if r.conv1 == nil || r.conv1.Size() != fft.NextSmooth(2*g-1) {
 		r.conv1 = fft.NewConv1(g, 1)
 	}
@@ -463,3 +585,4 @@ func (r *fftRepeller) repel1(dst, y []float64) float64 {
 	}
 	return z
 }
+

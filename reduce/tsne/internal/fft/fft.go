@@ -62,6 +62,22 @@ func NextSmooth(n int) int {
 type stage struct {
 	radix, m int
 	tw, itw  []complex128
+	// ptw and pitw hold the same twiddles packed for the assembly kernels:
+	// for each j, (re, im) of w_1..w_{radix−1}.
+	ptw, pitw []float64
+}
+
+// GoodSize returns the transform length used for a convolution that
+// needs at least n: the smallest multiple of 4 ≥ n with no prime factor
+// other than 2, 3 and 5. A multiple of 4 starts with a radix-4 stage,
+// which the pruned transforms (and their vector kernels) exploit.
+func GoodSize(n int) int {
+	n = max(n, 4)
+	n = (n + 3) &^ 3
+	for !Smooth(n) {
+		n += 4
+	}
+	return n
 }
 
 // Plan holds the factorisation and twiddles of one transform length. A Plan
@@ -96,12 +112,17 @@ func NewPlan(n int) *Plan {
 		if m > 1 {
 			st.tw = make([]complex128, (rad-1)*m)
 			st.itw = make([]complex128, (rad-1)*m)
+			st.ptw = make([]float64, 2*(rad-1)*m)
+			st.pitw = make([]float64, 2*(rad-1)*m)
 			for p := 1; p < rad; p++ {
 				for j := 0; j < m; j++ {
 					// Reduce p·j mod L before scaling, for accuracy.
 					s, c := math.Sincos(2 * math.Pi * float64((p*j)%L) / float64(L))
 					st.tw[(p-1)*m+j] = complex(c, -s)
 					st.itw[(p-1)*m+j] = complex(c, s)
+					k := 2 * (j*(rad-1) + p - 1)
+					st.ptw[k], st.ptw[k+1] = c, -s
+					st.pitw[k], st.pitw[k+1] = c, s
 				}
 			}
 		}
@@ -143,11 +164,28 @@ func (p *Plan) check(op string, data []complex128, stride, c0, c1 int) {
 // first axis: data holds Len() rows of stride values and element (r, c) is
 // data[r·stride+c]. The output is in the order Order gives.
 func (p *Plan) Forward(data []complex128, stride, c0, c1 int) {
+	p.ForwardPruned(data, stride, c0, c1, p.n)
+}
+
+// ForwardPruned is Forward for columns whose rows nz and beyond are zero
+// (the zero padding of a linear convolution); with nz ≤ Len()/2 and a
+// first stage of radix 4 or 2 it skips the known zeros.
+func (p *Plan) ForwardPruned(data []complex128, stride, c0, c1, nz int) {
 	p.check("Forward", data, stride, c0, c1)
 	if c1 == c0 {
 		return
 	}
-	for _, st := range p.stages {
+	for si, st := range p.stages {
+		if si == 0 && 2*nz <= p.n {
+			switch st.radix {
+			case 4:
+				fwd4z(data, stride, c0, c1, st)
+				continue
+			case 2:
+				fwd2z(data, stride, c0, c1, st)
+				continue
+			}
+		}
 		switch st.radix {
 		case 4:
 			fwd4(data, stride, c0, c1, p.n, st)
@@ -164,12 +202,29 @@ func (p *Plan) Forward(data []complex128, stride, c0, c1 int) {
 // Inverse is the unnormalised inverse of Forward on the same columns: it
 // takes input in Order's order and leaves N times the original columns.
 func (p *Plan) Inverse(data []complex128, stride, c0, c1 int) {
+	p.InversePruned(data, stride, c0, c1, p.n)
+}
+
+// InversePruned is Inverse when only the leading nout rows of the result
+// are wanted; with nout ≤ Len()/2 and a last stage of radix 4 or 2 the
+// other rows are left with meaningless values.
+func (p *Plan) InversePruned(data []complex128, stride, c0, c1, nout int) {
 	p.check("Inverse", data, stride, c0, c1)
 	if c1 == c0 {
 		return
 	}
 	for s := len(p.stages) - 1; s >= 0; s-- {
 		st := p.stages[s]
+		if s == 0 && 2*nout <= p.n {
+			switch st.radix {
+			case 4:
+				inv4h(data, stride, c0, c1, st)
+				continue
+			case 2:
+				inv2h(data, stride, c0, c1, st)
+				continue
+			}
+		}
 		switch st.radix {
 		case 4:
 			inv4(data, stride, c0, c1, p.n, st)
@@ -182,6 +237,9 @@ func (p *Plan) Inverse(data []complex128, stride, c0, c1 int) {
 		}
 	}
 }
+
+// one6 is the twiddle triple (1, 1, 1) for the j = 0 rows.
+var one6 = [6]float64{1, 0, 1, 0, 1, 0}
 
 // mulNegI returns z·(−i).
 func mulNegI(z complex128) complex128 { return complex(imag(z), -real(z)) }
@@ -199,6 +257,18 @@ func fwd2(a []complex128, stride, c0, c1, n int, st stage) {
 			x0 := a[o0 : o0+w : o0+w]
 			x1 := a[o1 : o1+w : o1+w]
 			x1 = x1[:len(x0)]
+			if useAVX2 && w >= 2 {
+				ne := w &^ 1
+				if j == 0 {
+					r2fwd0(&x0[0], &x1[0], ne)
+				} else {
+					r2fwd(&x0[0], &x1[0], ne, &st.ptw[2*j])
+				}
+				if ne == w {
+					continue
+				}
+				x0, x1 = x0[ne:], x1[ne:]
+			}
 			if j == 0 {
 				for c := range x0 {
 					u, v := x0[c], x1[c]
@@ -225,6 +295,18 @@ func inv2(a []complex128, stride, c0, c1, n int, st stage) {
 			x0 := a[o0 : o0+w : o0+w]
 			x1 := a[o1 : o1+w : o1+w]
 			x1 = x1[:len(x0)]
+			if useAVX2 && w >= 2 {
+				ne := w &^ 1
+				if j == 0 {
+					r2inv0(&x0[0], &x1[0], ne)
+				} else {
+					r2inv(&x0[0], &x1[0], ne, &st.pitw[2*j])
+				}
+				if ne == w {
+					continue
+				}
+				x0, x1 = x0[ne:], x1[ne:]
+			}
 			if j == 0 {
 				for c := range x0 {
 					u, v := x0[c], x1[c]
@@ -237,6 +319,140 @@ func inv2(a []complex128, stride, c0, c1, n int, st stage) {
 				u, v := x0[c], x1[c]*w1
 				x0[c], x1[c] = u+v, u-v
 			}
+		}
+	}
+}
+
+// fwd2z is the first radix-2 stage (L = n) when the second half is zero.
+func fwd2z(a []complex128, stride, c0, c1 int, st stage) {
+	m, w := st.m, c1-c0
+	for j := 0; j < m; j++ {
+		o0 := j*stride + c0
+		o1 := o0 + m*stride
+		x0 := a[o0 : o0+w : o0+w]
+		x1 := a[o1 : o1+w : o1+w]
+		x1 = x1[:len(x0)]
+		if j == 0 {
+			copy(x1, x0)
+			continue
+		}
+		w1 := st.tw[j]
+		for c, u := range x0 {
+			x1[c] = u * w1
+		}
+	}
+}
+
+// inv2h is the last inverse radix-2 stage when only the first half of the
+// output is wanted.
+func inv2h(a []complex128, stride, c0, c1 int, st stage) {
+	m, w := st.m, c1-c0
+	for j := 0; j < m; j++ {
+		o0 := j*stride + c0
+		o1 := o0 + m*stride
+		x0 := a[o0 : o0+w : o0+w]
+		x1 := a[o1 : o1+w : o1+w]
+		x1 = x1[:len(x0)]
+		if j == 0 {
+			for c := range x0 {
+				x0[c] += x1[c]
+			}
+			continue
+		}
+		w1 := st.itw[j]
+		for c := range x0 {
+			x0[c] += x1[c] * w1
+		}
+	}
+}
+
+// fwd4z is the first radix-4 stage (L = n) when the second half is zero.
+func fwd4z(a []complex128, stride, c0, c1 int, st stage) {
+	m, w := st.m, c1-c0
+	for j := 0; j < m; j++ {
+		o0 := j*stride + c0
+		o1 := o0 + m*stride
+		o2 := o1 + m*stride
+		o3 := o2 + m*stride
+		x0 := a[o0 : o0+w : o0+w]
+		x1 := a[o1 : o1+w : o1+w]
+		x2 := a[o2 : o2+w : o2+w]
+		x3 := a[o3 : o3+w : o3+w]
+		x1, x2, x3 = x1[:len(x0)], x2[:len(x0)], x3[:len(x0)]
+		if useAVX2 && w >= 2 {
+			ne := w &^ 1
+			tw := &one6[0]
+			if j > 0 {
+				tw = &st.ptw[6*j]
+			}
+			r4fwdz(&x0[0], &x1[0], &x2[0], &x3[0], ne, tw)
+			if ne == w {
+				continue
+			}
+			x0, x1, x2, x3 = x0[ne:], x1[ne:], x2[ne:], x3[ne:]
+		}
+		if j == 0 {
+			for c := range x0 {
+				a0, a1 := x0[c], x1[c]
+				t := mulNegI(a1)
+				x0[c] = a0 + a1
+				x1[c] = a0 + t
+				x2[c] = a0 - a1
+				x3[c] = a0 - t
+			}
+			continue
+		}
+		w1, w2, w3 := st.tw[j], st.tw[m+j], st.tw[2*m+j]
+		for c := range x0 {
+			a0, a1 := x0[c], x1[c]
+			t := mulNegI(a1)
+			x0[c] = a0 + a1
+			x1[c] = (a0 + t) * w1
+			x2[c] = (a0 - a1) * w2
+			x3[c] = (a0 - t) * w3
+		}
+	}
+}
+
+// inv4h is the last inverse radix-4 stage when only the first half of
+// the output is wanted.
+func inv4h(a []complex128, stride, c0, c1 int, st stage) {
+	m, w := st.m, c1-c0
+	for j := 0; j < m; j++ {
+		o0 := j*stride + c0
+		o1 := o0 + m*stride
+		o2 := o1 + m*stride
+		o3 := o2 + m*stride
+		x0 := a[o0 : o0+w : o0+w]
+		x1 := a[o1 : o1+w : o1+w]
+		x2 := a[o2 : o2+w : o2+w]
+		x3 := a[o3 : o3+w : o3+w]
+		x1, x2, x3 = x1[:len(x0)], x2[:len(x0)], x3[:len(x0)]
+		if useAVX2 && w >= 2 {
+			ne := w &^ 1
+			tw := &one6[0]
+			if j > 0 {
+				tw = &st.pitw[6*j]
+			}
+			r4invh(&x0[0], &x1[0], &x2[0], &x3[0], ne, tw)
+			if ne == w {
+				continue
+			}
+			x0, x1, x2, x3 = x0[ne:], x1[ne:], x2[ne:], x3[ne:]
+		}
+		var w1, w2, w3 complex128 = 1, 1, 1
+		if j > 0 {
+			w1, w2, w3 = st.itw[j], st.itw[m+j], st.itw[2*m+j]
+		}
+		for c := range x0 {
+			b0, b1, b2, b3 := x0[c], x1[c], x2[c], x3[c]
+			if j > 0 {
+				b1, b2, b3 = b1*w1, b2*w2, b3*w3
+			}
+			t0, t1 := b0+b2, b0-b2
+			t2, t3 := b1+b3, mulI(b1-b3)
+			x0[c] = t0 + t2
+			x1[c] = t1 + t3
 		}
 	}
 }
@@ -255,6 +471,18 @@ func fwd4(a []complex128, stride, c0, c1, n int, st stage) {
 			x2 := a[o2 : o2+w : o2+w]
 			x3 := a[o3 : o3+w : o3+w]
 			x1, x2, x3 = x1[:len(x0)], x2[:len(x0)], x3[:len(x0)]
+			if useAVX2 && w >= 2 {
+				ne := w &^ 1
+				if j == 0 {
+					r4fwd0(&x0[0], &x1[0], &x2[0], &x3[0], ne)
+				} else {
+					r4fwd(&x0[0], &x1[0], &x2[0], &x3[0], ne, &st.ptw[6*j])
+				}
+				if ne == w {
+					continue
+				}
+				x0, x1, x2, x3 = x0[ne:], x1[ne:], x2[ne:], x3[ne:]
+			}
 			if j == 0 {
 				for c := range x0 {
 					a0, a1, a2, a3 := x0[c], x1[c], x2[c], x3[c]
@@ -295,6 +523,18 @@ func inv4(a []complex128, stride, c0, c1, n int, st stage) {
 			x2 := a[o2 : o2+w : o2+w]
 			x3 := a[o3 : o3+w : o3+w]
 			x1, x2, x3 = x1[:len(x0)], x2[:len(x0)], x3[:len(x0)]
+			if useAVX2 && w >= 2 {
+				ne := w &^ 1
+				if j == 0 {
+					r4inv0(&x0[0], &x1[0], &x2[0], &x3[0], ne)
+				} else {
+					r4inv(&x0[0], &x1[0], &x2[0], &x3[0], ne, &st.pitw[6*j])
+				}
+				if ne == w {
+					continue
+				}
+				x0, x1, x2, x3 = x0[ne:], x1[ne:], x2[ne:], x3[ne:]
+			}
 			if j == 0 {
 				for c := range x0 {
 					b0, b1, b2, b3 := x0[c], x1[c], x2[c], x3[c]
@@ -336,6 +576,18 @@ func fwd3(a []complex128, stride, c0, c1, n int, st stage) {
 			x1 := a[o1 : o1+w : o1+w]
 			x2 := a[o2 : o2+w : o2+w]
 			x1, x2 = x1[:len(x0)], x2[:len(x0)]
+			if useAVX2 && w >= 2 {
+				ne := w &^ 1
+				if j == 0 {
+					r3fwd0(&x0[0], &x1[0], &x2[0], ne)
+				} else {
+					r3fwd(&x0[0], &x1[0], &x2[0], ne, &st.ptw[4*j])
+				}
+				if ne == w {
+					continue
+				}
+				x0, x1, x2 = x0[ne:], x1[ne:], x2[ne:]
+			}
 			var w1, w2 complex128 = 1, 1
 			if j > 0 {
 				w1, w2 = st.tw[j], st.tw[m+j]
@@ -370,6 +622,18 @@ func inv3(a []complex128, stride, c0, c1, n int, st stage) {
 			x1 := a[o1 : o1+w : o1+w]
 			x2 := a[o2 : o2+w : o2+w]
 			x1, x2 = x1[:len(x0)], x2[:len(x0)]
+			if useAVX2 && w >= 2 {
+				ne := w &^ 1
+				if j == 0 {
+					r3inv0(&x0[0], &x1[0], &x2[0], ne)
+				} else {
+					r3inv(&x0[0], &x1[0], &x2[0], ne, &st.pitw[4*j])
+				}
+				if ne == w {
+					continue
+				}
+				x0, x1, x2 = x0[ne:], x1[ne:], x2[ne:]
+			}
 			var w1, w2 complex128 = 1, 1
 			if j > 0 {
 				w1, w2 = st.itw[j], st.itw[m+j]
@@ -426,6 +690,18 @@ func fwd5(a []complex128, stride, c0, c1, n int, st stage) {
 			x3 := a[o0+3*m*stride : o0+3*m*stride+w : o0+3*m*stride+w]
 			x4 := a[o0+4*m*stride : o0+4*m*stride+w : o0+4*m*stride+w]
 			x1, x2, x3, x4 = x1[:len(x0)], x2[:len(x0)], x3[:len(x0)], x4[:len(x0)]
+			if useAVX2 && w >= 2 {
+				ne := w &^ 1
+				if j == 0 {
+					r5fwd0(&x0[0], &x1[0], &x2[0], &x3[0], &x4[0], ne)
+				} else {
+					r5fwd(&x0[0], &x1[0], &x2[0], &x3[0], &x4[0], ne, &st.ptw[8*j])
+				}
+				if ne == w {
+					continue
+				}
+				x0, x1, x2, x3, x4 = x0[ne:], x1[ne:], x2[ne:], x3[ne:], x4[ne:]
+			}
 			var w1, w2, w3, w4 complex128 = 1, 1, 1, 1
 			if j > 0 {
 				w1, w2, w3, w4 = st.tw[j], st.tw[m+j], st.tw[2*m+j], st.tw[3*m+j]
@@ -455,6 +731,18 @@ func inv5(a []complex128, stride, c0, c1, n int, st stage) {
 			x3 := a[o0+3*m*stride : o0+3*m*stride+w : o0+3*m*stride+w]
 			x4 := a[o0+4*m*stride : o0+4*m*stride+w : o0+4*m*stride+w]
 			x1, x2, x3, x4 = x1[:len(x0)], x2[:len(x0)], x3[:len(x0)], x4[:len(x0)]
+			if useAVX2 && w >= 2 {
+				ne := w &^ 1
+				if j == 0 {
+					r5inv0(&x0[0], &x1[0], &x2[0], &x3[0], &x4[0], ne)
+				} else {
+					r5inv(&x0[0], &x1[0], &x2[0], &x3[0], &x4[0], ne, &st.pitw[8*j])
+				}
+				if ne == w {
+					continue
+				}
+				x0, x1, x2, x3, x4 = x0[ne:], x1[ne:], x2[ne:], x3[ne:], x4[ne:]
+			}
 			var w1, w2, w3, w4 complex128 = 1, 1, 1, 1
 			if j > 0 {
 				w1, w2, w3, w4 = st.itw[j], st.itw[m+j], st.itw[2*m+j], st.itw[3*m+j]
