@@ -85,12 +85,13 @@
 // uniformly drawn rows with the gradient of RepulsionStrength·log(1 − …)
 // (d² offset by 0.001); every coordinate of every step is clipped to ±4,
 // and the learning rate falls linearly from LearningRate to 0. The
-// negative samples of one edge sample are evaluated at the same position
-// and their clipped steps added (umap-learn moves the point after each; the
-// difference is below the noise of the sampling, and it lets the samples
-// run in parallel in the processor). Each positive sample draws exactly
-// NegativeSampleRate negatives (umap-learn's count varies by one with the
-// rounding of its sampling schedule, with the same mean).
+// attraction of an edge sample and its negative samples are evaluated at
+// the same position and their clipped steps added (umap-learn moves the
+// point after each; the difference is below the noise of the sampling, and
+// it lets the six gradients run in parallel in the processor). Each
+// positive sample draws exactly NegativeSampleRate negatives (umap-learn's
+// count varies by one with the rounding of its sampling schedule, with the
+// same mean).
 //
 // Transform: the new rows' Neighbors nearest training rows (exact for small
 // problems, else a best-first walk of the training neighbour graph joined

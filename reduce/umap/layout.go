@@ -190,6 +190,7 @@ func epochBlock(emb, snap []float32, dim int, g *csr, s *edgeSchedule, lo, hi, p
 	fe := float32(epoch)
 	nn := uint64(n)
 	other := make([]float32, dim)
+	pull := make([]float32, dim)
 	step := make([]float32, dim)
 	for i := plo; i < phi; i++ {
 		cur := emb[i*dim : (i+1)*dim]
@@ -221,7 +222,7 @@ func epochBlock(emb, snap []float32, dim int, g *csr, s *edgeSchedule, lo, hi, p
 			}
 			for d := range cur {
 				gd := clip(coef*(cur[d]-other[d])) * alpha
-				cur[d] += gd
+				pull[d] = gd
 				if own {
 					emb[j*dim+d] -= gd
 				} else {
@@ -229,6 +230,8 @@ func epochBlock(emb, snap []float32, dim int, g *csr, s *edgeSchedule, lo, hi, p
 				}
 			}
 			s.next[e] += s.eps[e]
+			// As in epochBlock2, the negatives are evaluated at the same
+			// position as the attraction.
 			clear(step)
 			for r := 0; r < p.negRate; r++ {
 				k := int(below(rng.Uint64(), nn))
@@ -257,7 +260,7 @@ func epochBlock(emb, snap []float32, dim int, g *csr, s *edgeSchedule, lo, hi, p
 				}
 			}
 			for d := range cur {
-				cur[d] += step[d] * alpha
+				cur[d] += pull[d] + step[d]*alpha
 			}
 		}
 	}

@@ -209,6 +209,7 @@ func optimizeTransform(ctx context.Context, dst, x, emb *mat32.Dense, g *knn.Gra
 			eps := make([]float32, k)
 			next := make([]float32, k)
 			step := make([]float32, dim)
+			pull := make([]float32, dim)
 			for i := b0 + lo; i < b0+hi; i++ {
 				idx, _ := g.Row(i)
 				cur := dst.Row(i)
@@ -239,7 +240,7 @@ func optimizeTransform(ctx context.Context, dst, x, emb *mat32.Dense, g *knn.Gra
 							coef = -2 * a * b * exp2f((b-1)*l) / (a*exp2f(b*l) + 1)
 						}
 						for d := range cur {
-							cur[d] += clip(coef*(cur[d]-other[d])) * alpha
+							pull[d] = clip(coef*(cur[d]-other[d])) * alpha
 						}
 						next[e] += eps[e]
 						clear(step)
@@ -263,7 +264,7 @@ func optimizeTransform(ctx context.Context, dst, x, emb *mat32.Dense, g *knn.Gra
 							}
 						}
 						for d := range cur {
-							cur[d] += step[d] * alpha
+							cur[d] += pull[d] + step[d]*alpha
 						}
 					}
 				}
