@@ -1,0 +1,101 @@
+package main
+
+import (
+	"encoding/json"
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/latentlab/latent/dataset"
+	"github.com/latentlab/latent/formats/npy"
+	"github.com/latentlab/latent/mat32"
+)
+
+// streamData writes n×d seeded random rows to a .npy file.
+func streamData(t *testing.T, n, d int) string {
+	t.Helper()
+	rng := dataset.NewRand(7, 0)
+	x := mat32.New(n, d)
+	for i := range x.Data {
+		x.Data[i] = float32(rng.NormFloat64()) + float32(i%d)
+	}
+	p := filepath.Join(t.TempDir(), "x.npy")
+	if err := npy.WriteFile(p, x); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestProjectStreamNPY(t *testing.T) {
+	in := streamData(t, 3000, 6)
+	out := filepath.Join(t.TempDir(), "y.npy")
+	code, stdout, stderr := runCLI(t, "project-stream", "--data", in, "--out", out, "--sample", "500", "--batch", "700", "--json", "--seed", "2")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep streamReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("%v: %q", err, stdout)
+	}
+	if rep.Rows != 3000 || rep.Dims != 2 || rep.Sampled != 500 || rep.Method != "pca" {
+		t.Fatalf("report %+v", rep)
+	}
+	y, _, err := npy.ReadFile(out, npy.ReadOptions{})
+	if err != nil || y.Rows != 3000 || y.Cols != 2 {
+		t.Fatalf("output: %v", err)
+	}
+}
+
+func TestProjectStreamUsage(t *testing.T) {
+	in := streamData(t, 50, 3)
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"project-stream", "--out", "x.npy"}, 2, "give --data"},
+		{[]string{"project-stream", "--data", in}, 2, "give --out"},
+		{[]string{"project-stream", "--data", in, "--store", "weaviate://a:1", "--collection", "C", "--out", "o.npy"}, 2, "not both"},
+		{[]string{"project-stream", "--store", "weaviate://a:1", "--out", "o.npy"}, 2, "both --store and --collection"},
+		{[]string{"project-stream", "--data", in, "--property", "p"}, 2, "--property writes to a collection"},
+		{[]string{"project-stream", "--data", in, "--out", "o.npy", "--method", "mds"}, 2, `unknown method "mds"`},
+		{[]string{"project-stream", "--store", "http://a:1", "--collection", "C", "--out", "o.npy"}, 2, "want weaviate://"},
+		{[]string{"project-stream", "--data", filepath.Join(t.TempDir(), "none.npy"), "--out", "o.npy"}, 1, "no such file"},
+	}
+	for _, c := range cases {
+		code, _, stderr := runCLI(t, c.args...)
+		if code != c.code || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", c.args, code, stderr, c.code, c.want)
+		}
+	}
+}
+
+func TestPushUsageAndUnreachable(t *testing.T) {
+	in := streamData(t, 20, 3)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"push", "--data", in}, 2, "needs --data, --store and --collection"},
+		{[]string{"push", "--data", in, "--store", "localhost:1", "--collection", "C"}, 2, "want weaviate://"},
+		{[]string{"push", "--data", in, "--store", "weaviate://a:1", "--collection", "bad-name"}, 2, "collection name"},
+		{[]string{"push", "--data", in, "--store", "weaviate://a:1", "--collection", "C", "--metric", "hamming"}, 2, "unknown metric"},
+		{[]string{"push", "--data", in, "--store", "weaviate://a:1", "--collection", "C", "--consistency", "most"}, 2, "want one, quorum or all"},
+		{[]string{"push", "--data", in, "--store", "weaviate://" + addr, "--collection", "C"}, 1, addr},
+		{[]string{"push", "--data", in + ".missing", "--store", "weaviate://" + addr, "--collection", "C"}, 1, "no such file"},
+	}
+	for _, c := range cases {
+		code, _, stderr := runCLI(t, c.args...)
+		if code != c.code || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", c.args, code, stderr, c.code, c.want)
+		}
+	}
+}
