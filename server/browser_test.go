@@ -136,7 +136,8 @@ func TestBrowserExplorer(t *testing.T) {
 	bctx, problems := browser(t)
 	fail := func(what string, err error) {
 		t.Helper()
-		t.Fatalf("%s: %v (page problems: %v)", what, err, problems())
+		status, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`document.getElementById('status').textContent`))
+		t.Fatalf("%s: %v (status bar %q; page problems: %v)", what, err, status, problems())
 	}
 	if err := chromedp.Do(bctx, chromedp.Navigate(f.ts.URL+"/?dataset="+f.ds.ID)); err != nil {
 		fail("navigate", err)
@@ -191,7 +192,7 @@ func TestBrowserExplorer(t *testing.T) {
 	if err != nil {
 		fail("choosing A", err)
 	}
-	if _, err := poll[bool](bctx, `document.getElementById('current-index').textContent === '#7'`, 10*time.Second); err != nil {
+	if _, err := poll[bool](bctx, `document.getElementById('current-index').textContent === '#7' && document.getElementById('current').textContent.includes('item-0007')`, 10*time.Second); err != nil {
 		fail("selecting the second point", err)
 	}
 	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS("#use-b"))); err != nil {

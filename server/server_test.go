@@ -217,7 +217,7 @@ func TestErrors(t *testing.T) {
 		{"POST", "/api/jobs", `{"kind":"project","dataset":"` + ds + `","params":{"method":"pca","colour":1}}`, 400, CodeBadRequest, "unknown field"},
 		{"POST", "/api/jobs", `{"kind":"metrics","dataset":"` + ds + `","params":{"projection":"` + pj + `","k":200}}`, 422, CodeUnprocessable, "k = 200"},
 		{"POST", "/api/jobs", `{"kind":"train","dataset":"` + ds + `","params":{"kind":"pca","name":"m","latent":100}}`, 422, CodeUnprocessable, "latent = 100"},
-		{"POST", "/api/jobs", `{"kind":"train","dataset":"` + ds + `","params":{"kind":"gan","name":"m"}}`, 400, CodeBadRequest, "params.kind"},
+		{"POST", "/api/jobs", `{"kind":"train","dataset":"` + ds + `","params":{"kind":"transformer","name":"m"}}`, 400, CodeBadRequest, "params.kind"},
 		{"POST", "/api/jobs", `{"kind":"train","dataset":"` + ds + `","params":{"kind":"pca","name":""}}`, 400, CodeBadRequest, "empty name"},
 		{"GET", "/api/jobs/jb_0123456789abcdef", "", 404, CodeNotFound, "no job"},
 		{"GET", "/api/jobs/nope/events", "", 400, CodeBadRequest, "not a job ID"},

@@ -120,6 +120,12 @@ async function thumb(row, scale = 2) {
   return p;
 }
 
+// sized returns an img element with the size of a thumbnail at scale, so
+// that the layout does not move when it loads.
+function sized(scale) {
+  return el('img', { width: S.ds.image.Width * scale, height: S.ds.image.Height * scale });
+}
+
 function metaTable(info) {
   const t = el('table', { className: 'meta' });
   if (info.label) t.append(el('tr', {}, el('td', { textContent: 'label' }), el('td', { textContent: info.label })));
@@ -145,7 +151,7 @@ async function hover(i, e) {
     const info = await getJSON(`/api/datasets/${S.ds.id}/rows/${i}`);
     const kids = [el('div', { textContent: '#' + i })];
     if (info.image) {
-      const img = el('img');
+      const img = sized(3);
       img.src = await thumb(i, 3);
       kids.unshift(img);
     }
@@ -163,7 +169,7 @@ async function selectPoint(i) {
   $('current-index').textContent = '#' + i;
   const info = await getJSON(`/api/datasets/${S.ds.id}/rows/${i}`);
   const kids = [];
-  if (info.image) { const img = el('img'); img.src = await thumb(i, 4); kids.push(img); }
+  if (info.image) { const img = sized(4); img.src = await thumb(i, 4); kids.push(img); }
   $('current').replaceChildren(...kids, metaTable(info));
   await loadNeighbors();
 }
@@ -178,7 +184,7 @@ async function loadNeighbors() {
   const items = await Promise.all(res.rows.map(async (r, j) => {
     const li = el('li', { title: 'distance ' + res.distances[j].toPrecision(4) });
     li.dataset.row = r;
-    if (S.ds.image.Height > 0) { const img = el('img'); img.src = await thumb(r, 1); li.append(img); }
+    if (S.ds.image.Height > 0) { const img = sized(1); img.src = await thumb(r, 1); li.append(img); }
     li.append(`#${r} ${labelOf(r)} · ${res.distances[j].toPrecision(3)}`);
     li.addEventListener('click', guard(() => selectPoint(r)));
     return li;
