@@ -225,6 +225,42 @@ func TestBrowserExplorer(t *testing.T) {
 	if err != nil || samples < 100 {
 		fail(fmt.Sprintf("samples %d px wide", samples), err)
 	}
+
+	// Run a projection from the page: its progress streams in and the new
+	// projection is shown.
+	if err := chromedp.Do(bctx, chromedp.SetValue(chromedp.CSS("#method"), "pca"), chromedp.Click(chromedp.CSS("#run"))); err != nil {
+		fail("starting a projection", err)
+	}
+	if _, err := poll[bool](bctx, `document.querySelectorAll('#projection option').length === 2 && document.getElementById('status').textContent.includes('pca')`, 30*time.Second); err != nil {
+		fail("projection job", err)
+	}
+	// Save the view as a bookmark and restore it.
+	err = chromedp.Do(bctx,
+		chromedp.SendKeys(chromedp.CSS("#bookmark-name"), "my view"),
+		chromedp.Click(chromedp.CSS("#bookmark-save")),
+	)
+	if err != nil {
+		fail("saving a bookmark", err)
+	}
+	bm, err := poll[string](bctx, `(() => { const o = [...document.querySelectorAll('#bookmarks option')].find(o => o.textContent === 'my view'); return o && o.value; })()`, 10*time.Second)
+	if err != nil {
+		fail("bookmark listed", err)
+	}
+	if err := chromedp.Do(bctx, chromedp.SetValue(chromedp.CSS("#bookmarks"), bm), chromedp.Evaluate[chromedp.Void](`document.getElementById('bookmarks').dispatchEvent(new Event('change'))`)); err != nil {
+		fail("restoring a bookmark", err)
+	}
+	if _, err := poll[bool](bctx, `document.getElementById('status').textContent.includes('restored')`, 10*time.Second); err != nil {
+		fail("bookmark restored", err)
+	}
+	// Upload a file from the page.
+	csv := t.TempDir() + "/tiny.csv"
+	os.WriteFile(csv, []byte("x,y,kind\n1,2,a\n3,4,b\n5,6,a\n7,8,b\n9,1,a\n"), 0o644)
+	if err := chromedp.Do(bctx, chromedp.SetUploadFiles(chromedp.CSS("#upload"), []string{csv})); err != nil {
+		fail("uploading", err)
+	}
+	if _, err := poll[bool](bctx, `document.querySelectorAll('#dataset option').length === 2 && document.getElementById('status').textContent.includes('projection')`, 20*time.Second); err != nil {
+		fail("uploaded dataset shown", err)
+	}
 	if p := problems(); len(p) > 0 {
 		t.Fatalf("the page logged problems: %v", p)
 	}
