@@ -130,6 +130,9 @@ func (s *Server) uploadDataset(w http.ResponseWriter, r *http.Request) error {
 			}
 			switch field := part.FormName(); field {
 			case "file", "labels":
+				if (field == "file" && dataPath != "") || (field == "labels" && labelsPath != "") {
+					return badRequest("more than one %q part", field)
+				}
 				if part.FileName() != "" && field == "file" && params["filename"] == "" {
 					params["filename"] = part.FileName()
 				}

@@ -407,6 +407,18 @@ func TestUpload(t *testing.T) {
 	if err != nil || d.Label(1) != "b" {
 		t.Fatalf("stored upload: %v %v", d, err)
 	}
+	// Two file parts are refused.
+	body.Reset()
+	mw = multipart.NewWriter(&body)
+	for range 2 {
+		fw, _ := mw.CreateFormFile("file", "v.csv")
+		fw.Write([]byte("1,2\n3,4\n"))
+	}
+	mw.Close()
+	res, b = f.do("POST", "/api/datasets", &body, "Content-Type", mw.FormDataContentType())
+	if res.StatusCode != 400 || !strings.Contains(string(b), "more than one") {
+		t.Fatalf("two file parts: %d %s", res.StatusCode, b)
+	}
 	// Nothing outside the workspace was written.
 	if _, err := os.Stat(filepath.Join(filepath.Dir(f.st.Dir()), "etc")); !os.IsNotExist(err) {
 		t.Fatalf("upload escaped the workspace")
