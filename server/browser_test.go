@@ -234,6 +234,18 @@ func TestBrowserExplorer(t *testing.T) {
 	if _, err := poll[bool](bctx, `document.querySelectorAll('#projection option').length === 2 && document.getElementById('status').textContent.includes('pca')`, 30*time.Second); err != nil {
 		fail("projection job", err)
 	}
+	// Train a (linear) model from the page; it becomes the chosen model.
+	err = chromedp.Do(bctx,
+		chromedp.SetValue(chromedp.CSS("#train-kind"), "pca"),
+		chromedp.SetValue(chromedp.CSS("#train-latent"), "3"),
+		chromedp.Click(chromedp.CSS("#train")),
+	)
+	if err != nil {
+		fail("starting training", err)
+	}
+	if _, err := poll[bool](bctx, `document.getElementById('status').textContent.startsWith('trained pca-3-') && document.getElementById('model').selectedOptions[0].textContent.includes('(pca)') && document.querySelectorAll('#model option').length === 3`, 30*time.Second); err != nil {
+		fail("training job", err)
+	}
 	// Save the view as a bookmark and restore it.
 	err = chromedp.Do(bctx,
 		chromedp.SendKeys(chromedp.CSS("#bookmark-name"), "my view"),

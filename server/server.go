@@ -263,7 +263,8 @@ func (s *Server) getOpenAPI(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getHealth(w http.ResponseWriter, r *http.Request) error {
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "workspace": s.st.Dir(), "schema": store.SchemaVersion})
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "workspace": s.st.Dir(), "schema": store.SchemaVersion,
+		"model_kinds": s.trainerNames()})
 	return nil
 }
 

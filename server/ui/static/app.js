@@ -363,6 +363,30 @@ async function runProjection() {
   else status(`job ${end.state}${end.error ? ': ' + end.error : ''}`, end.state === 'failed');
 }
 
+async function trainModel() {
+  const kind = $('train-kind').value, latent = parseInt($('train-latent').value, 10) || 16;
+  const name = `${kind}-${latent}-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}`;
+  const params = { kind, name, latent };
+  if (kind !== 'pca') params.epochs = 10;
+  const job = await getJSON('/api/jobs', { json: { kind: 'train', dataset: S.ds.id, params } });
+  S.job = job.id;
+  $('job').hidden = false;
+  $('job-text').textContent = 'training queued';
+  const end = await followJob(job.id, (p) => {
+    $('job-progress').max = p.total || 1;
+    $('job-progress').value = p.total ? p.done : 0;
+    $('job-text').textContent = `${p.stage}${p.message ? ' · ' + p.message : ''}`;
+  });
+  $('job').hidden = true;
+  S.job = null;
+  if (end.state !== 'done') { status(`training ${end.state}${end.error ? ': ' + end.error : ''}`, end.state === 'failed'); return; }
+  const { models } = await getJSON('/api/models');
+  S.models = models.filter((m) => m.dataset_id === S.ds.id || !m.dataset_id);
+  fillSelect($('model'), [{ id: '', name: 'no model' }, ...S.models], end.result.model, (m) => m.id ? `${m.name} (${m.kind})` : m.name);
+  status(`trained ${name}`);
+  await interpolate();
+}
+
 // followJob reads the job's server-sent events through fetch (so the
 // bearer token goes in a header) until its end event.
 async function followJob(id, onProgress) {
@@ -485,6 +509,7 @@ $('interp-mode').addEventListener('change', guard(interpolate));
 $('model').addEventListener('change', guard(interpolate));
 $('sample').addEventListener('click', guard(sample));
 $('run').addEventListener('click', guard(runProjection));
+$('train').addEventListener('click', guard(trainModel));
 $('job-cancel').addEventListener('click', guard(async () => { if (S.job) await api(`/api/jobs/${S.job}/cancel`, { method: 'POST' }); }));
 $('upload').addEventListener('change', guard(async (e) => { if (e.target.files[0]) await upload(e.target.files[0]); e.target.value = ''; }));
 $('export-csv').addEventListener('click', guard(() => exportProjection('csv')));
@@ -500,6 +525,9 @@ window.latent = { scatter, state: S, ready: false, screenPos: (i) => scatter.scr
 const params = new URLSearchParams(location.search);
 (async () => {
   try {
+    const health = await getJSON('/api/health');
+    const kinds = health.model_kinds || ['pca'];
+    fillSelect($('train-kind'), kinds, kinds.includes('vae') ? 'vae' : kinds[0], (k) => k);
     await loadDatasets(params.get('dataset'));
     if (params.get('projection') && S.ds && S.proj && params.get('projection') !== S.proj.id) {
       $('projection').value = params.get('projection');
