@@ -226,6 +226,12 @@ func TestBrowserExplorer(t *testing.T) {
 		fail(fmt.Sprintf("samples %d px wide", samples), err)
 	}
 
+	if out := os.Getenv("LATENT_SCREENSHOT"); out != "" {
+		// For looking at the page by eye while working on it.
+		if png, err := chromedp.Run(bctx, chromedp.CaptureScreenshot()); err == nil {
+			os.WriteFile(out, png, 0o644)
+		}
+	}
 	// Run a projection from the page: its progress streams in and the new
 	// projection is shown.
 	if err := chromedp.Do(bctx, chromedp.SetValue(chromedp.CSS("#method"), "pca"), chromedp.Click(chromedp.CSS("#run"))); err != nil {
