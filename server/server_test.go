@@ -11,6 +11,7 @@ import (
 	"io"
 	"math"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -739,4 +740,36 @@ func TestTimeoutsSet(t *testing.T) {
 		t.Fatalf("timeouts %+v", h)
 	}
 	_ = strconv.Itoa
+}
+
+// TestEventStreamOutlivesWriteTimeout runs the handler under an
+// http.Server whose write timeout is shorter than a job: the event stream
+// lifts its own deadline and still delivers the end of the job.
+func TestEventStreamOutlivesWriteTimeout(t *testing.T) {
+	f := newFixture(t, Config{})
+	hs := NewHTTPServer("127.0.0.1:0", f.srv.Handler())
+	hs.WriteTimeout = 300 * time.Millisecond
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go hs.Serve(ln)
+	defer hs.Close()
+	url := "http://" + ln.Addr().String()
+	var j jobView
+	f.doJSON("POST", "/api/jobs", map[string]any{"kind": "project", "dataset": f.ds.ID,
+		"params": map[string]any{"method": "umap", "epochs": 1_000_000}}, 202, &j)
+	res, err := http.Get(url + "/api/jobs/" + j.ID + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	go func() {
+		time.Sleep(1200 * time.Millisecond) // four write timeouts
+		f.doJSON("DELETE", "/api/jobs/"+j.ID, nil, 202, nil)
+	}()
+	b, _ := io.ReadAll(res.Body)
+	if !strings.Contains(string(b), "event: end") || !strings.Contains(string(b), `"state":"cancelled"`) {
+		t.Fatalf("event stream cut short: %q", b)
+	}
 }
