@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/latentlab/latent/dataset"
@@ -138,6 +139,9 @@ type modelCache struct {
 
 func newModelCache(s *Server) *modelCache {
 	c := &modelCache{s: s, loaded: map[string]Model{}, loaders: map[string]ModelLoader{"pca": loadPCAModel}}
+	for _, t := range generativeTypes {
+		c.loaders[string(t)] = loadGenerative
+	}
 	for k, l := range s.cfg.ModelLoaders {
 		c.loaders[k] = l
 	}
@@ -237,6 +241,9 @@ func (s *Server) trainJob(ctx context.Context, info store.Dataset, raw json.RawM
 
 func (s *Server) trainers() map[string]ModelTrainer {
 	t := map[string]ModelTrainer{"pca": pcaTrainer}
+	for _, k := range generativeTypes {
+		t[string(k)] = generativeTrainer(k)
+	}
 	for k, v := range s.cfg.ModelTrainers {
 		t[k] = v
 	}
@@ -248,6 +255,7 @@ func (s *Server) trainerNames() []string {
 	for k := range s.trainers() {
 		n = append(n, k)
 	}
+	slices.Sort(n)
 	return n
 }
 
