@@ -70,7 +70,10 @@
 //
 // # Models
 //
-// The model endpoints use the Model interface (encode, decode, a prior).
-// Built in is the "pca" kind, a linear autoencoder from reduce/pca; other
-// kinds are added through Config.ModelLoaders and Config.ModelTrainers.
+// The model endpoints use the Model interface (encode, decode, sample).
+// Built in are the kinds of package model (ae, dae, vae, cvae, gan: trained
+// by "train" jobs, saved as safetensors with a JSON config) and "pca", a
+// linear autoencoder from reduce/pca; other kinds are added through
+// Config.ModelLoaders and Config.ModelTrainers. Interpolation paths come from
+// package space (lerp or slerp between the codes of two rows).
 package server
