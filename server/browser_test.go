@@ -121,13 +121,13 @@ func poll[T any](ctx context.Context, expr string, d time.Duration) (T, error) {
 func TestBrowserExplorer(t *testing.T) {
 	f := newFixture(t, Config{})
 	ctx := context.Background()
-	// A PCA model of the dataset, for the interpolation strip.
+	// A small VAE of the dataset, for the interpolation strip and samples.
 	l, err := f.srv.cache.get(ctx, f.ds.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := f.st.AddModel(ctx, "linear", "pca", f.ds.ID, nil, nil, func(dir string) error {
-		_, err := pcaTrainer.Train(ctx, l.d, json.RawMessage(`{"latent": 6}`), dir, progress.Func(nil))
+	m, err := f.st.AddModel(ctx, "small-vae", "vae", f.ds.ID, nil, nil, func(dir string) error {
+		_, err := generativeTrainer("vae").Train(ctx, l.d, json.RawMessage(`{"latent": 4, "hidden": [32], "epochs": 5, "batch": 32}`), dir, progress.Func(nil))
 		return err
 	})
 	if err != nil {
