@@ -17,7 +17,7 @@
 //	GET/POST   /api/datasets/{id}/bookmarks       saved explorer views
 //	GET        /api/projections/{id}/points       binary little-endian float32 coordinates
 //	GET        /api/projections/{id}/export       CSV or .npy
-//	POST       /api/jobs                          project (PCA, t-SNE, UMAP), metrics, train
+//	POST       /api/jobs                          project (PCA, t-SNE, UMAP), metrics, train, encode
 //	GET        /api/jobs/{id}/events              progress as server-sent events
 //	DELETE     /api/jobs/{id}                     cancel (also POST /api/jobs/{id}/cancel)
 //	POST       /api/models/{id}/encode|decode|interpolate|sample   PNG for image data

@@ -72,3 +72,49 @@ func TestGenerativeModels(t *testing.T) {
 		}
 	}
 }
+
+// TestEncodeAndProjectEmbedding encodes a dataset with a model and projects
+// the codes: a map of the model's latent space, one point per row.
+func TestEncodeAndProjectEmbedding(t *testing.T) {
+	f := newFixture(t, Config{})
+	var j jobView
+	f.doJSON("POST", "/api/jobs", map[string]any{"kind": "train", "dataset": f.ds.ID,
+		"params": map[string]any{"kind": "vae", "name": "v", "latent": 4, "hidden": []int{32}, "epochs": 3}}, 202, &j)
+	if end, _ := f.waitJob(j.ID); end.State != store.JobDone {
+		t.Fatalf("train %+v", end)
+	}
+	f.doJSON("POST", "/api/jobs", map[string]any{"kind": "encode", "dataset": f.ds.ID, "params": map[string]any{"model": "v"}}, 202, &j)
+	end, events := f.waitJob(j.ID)
+	if end.State != store.JobDone || !containsStr(events, "progress") {
+		t.Fatalf("encode %+v %v", end, events)
+	}
+	var res struct{ Embedding string }
+	json.Unmarshal(end.Result, &res)
+	var list struct{ Embeddings []store.Embedding }
+	f.doJSON("GET", "/api/datasets/"+f.ds.ID+"/embeddings", nil, 200, &list)
+	if len(list.Embeddings) != 1 || list.Embeddings[0].ID != res.Embedding || list.Embeddings[0].Dims != 4 || list.Embeddings[0].Rows != 300 {
+		t.Fatalf("embeddings %+v", list)
+	}
+	f.doJSON("POST", "/api/jobs", map[string]any{"kind": "project", "dataset": f.ds.ID,
+		"params": map[string]any{"method": "pca", "embedding": res.Embedding, "name": "latent map"}}, 202, &j)
+	end, _ = f.waitJob(j.ID)
+	var pres struct{ Projection string }
+	json.Unmarshal(end.Result, &pres)
+	var p store.Projection
+	f.doJSON("GET", "/api/projections/"+pres.Projection, nil, 200, &p)
+	if end.State != store.JobDone || p.Rows != 300 || p.Name != "latent map" || !strings.Contains(string(p.Params), res.Embedding) {
+		t.Fatalf("projection of the embedding %+v %+v", end, p)
+	}
+	for _, tc := range []struct{ body, msg string }{
+		{`{"kind":"encode","dataset":"` + f.ds.ID + `","params":{}}`, "model is required"},
+		{`{"kind":"encode","dataset":"` + f.ds.ID + `","params":{"model":"nope"}}`, "no model"},
+		{`{"kind":"project","dataset":"` + f.ds.ID + `","params":{"method":"pca","dims":5,"embedding":"` + res.Embedding + `"}}`, "dims = 5"},
+		{`{"kind":"project","dataset":"` + f.ds.ID + `","params":{"method":"pca","embedding":"em_0123456789abcdef"}}`, "no embedding"},
+	} {
+		res, b := f.do("POST", "/api/jobs", strings.NewReader(tc.body), "Content-Type", "application/json")
+		if res.StatusCode < 400 || res.StatusCode >= 500 || !strings.Contains(string(b), tc.msg) {
+			t.Errorf("%s: %d %s, want a client error with %q", tc.body, res.StatusCode, b, tc.msg)
+		}
+	}
+	f.doJSON("DELETE", "/api/embeddings/"+res.Embedding, nil, 204, nil)
+}

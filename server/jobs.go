@@ -237,7 +237,8 @@ func (m *jobManager) view(ctx context.Context, id string) (jobView, *liveJob, er
 
 // ---- handlers ----
 
-// createJobRequest starts a job: Kind is "project", "metrics" or "train";
+// createJobRequest starts a job: Kind is "project", "metrics", "train" or
+// "encode";
 // Params are the kind's own (see openapi.yaml).
 type createJobRequest struct {
 	Kind    string          `json:"kind"`
@@ -266,10 +267,12 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) error {
 		params, run, err = s.metricsJob(r.Context(), info, req.Params)
 	case "train":
 		params, run, err = s.trainJob(r.Context(), info, req.Params)
+	case "encode":
+		params, run, err = s.encodeJob(r.Context(), info, req.Params)
 	case "":
-		return badRequest("kind is required: project, metrics or train")
+		return badRequest("kind is required: project, metrics, train or encode")
 	default:
-		return badRequest("unknown job kind %q: want project, metrics or train", clip(req.Kind))
+		return badRequest("unknown job kind %q: want project, metrics, train or encode", clip(req.Kind))
 	}
 	if err != nil {
 		return err

@@ -259,6 +259,83 @@ func (s *Server) trainerNames() []string {
 	return n
 }
 
+// encodeParams are the params of an "encode" job: the dataset's rows
+// encoded by a model, stored as an embedding that "project" jobs can start
+// from.
+type encodeParams struct {
+	Model string `json:"model"`
+}
+
+// encodeBatch is the number of rows encoded per call, so that progress is
+// reported and cancellation is seen.
+const encodeBatch = 4096
+
+func (s *Server) encodeJob(ctx context.Context, info store.Dataset, raw json.RawMessage) (any, jobRun, error) {
+	var p encodeParams
+	if err := strictParams(raw, &p); err != nil {
+		return nil, nil, err
+	}
+	if p.Model == "" {
+		return nil, nil, badRequest("params.model is required")
+	}
+	entry, m, err := s.models.get(ctx, p.Model)
+	if err != nil {
+		return nil, nil, err
+	}
+	if f, _ := m.Dims(); f != info.Dim {
+		return nil, nil, unprocessable(fmt.Errorf("dataset %s has %d columns; model %s expects %d", info.ID, info.Dim, entry.ID, f))
+	}
+	p.Model = entry.ID
+	run := func(ctx context.Context, prog progress.Func) (any, error) {
+		l, err := s.cache.get(ctx, info.ID)
+		if err != nil {
+			return nil, err
+		}
+		n := l.d.Len()
+		_, k := m.Dims()
+		z := mat32.New(n, k)
+		for lo := 0; lo < n; lo += encodeBatch {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			hi := min(n, lo+encodeBatch)
+			zb, err := m.Encode(ctx, l.d.X.Slice(lo, hi))
+			if err != nil {
+				return nil, err
+			}
+			copy(z.Data[lo*k:hi*k], zb.Data)
+			prog.Report(progress.Update{Stage: "encode", Done: int64(hi), Total: int64(n)})
+		}
+		e, err := s.st.AddEmbedding(context.Background(), info.ID, entry.ID, z)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"embedding": e.ID}, nil
+	}
+	return p, run, nil
+}
+
+func (s *Server) listEmbeddings(w http.ResponseWriter, r *http.Request) error {
+	info, err := s.st.Dataset(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	list, err := s.st.Embeddings(r.Context(), info.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"embeddings": list})
+	return nil
+}
+
+func (s *Server) deleteEmbedding(w http.ResponseWriter, r *http.Request) error {
+	if err := s.st.DeleteEmbedding(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
 // ---- handlers ----
 
 func (s *Server) listModels(w http.ResponseWriter, r *http.Request) error {

@@ -46,6 +46,10 @@ type projectParams struct {
 	Metric string `json:"metric,omitempty"`
 	// Solver is the PCA solver (auto, full, randomized).
 	Solver string `json:"solver,omitempty"`
+	// Embedding, when set, is an embedding of the dataset (an "encode"
+	// job's result) to project instead of the rows themselves: the map of
+	// a model's latent space, one point per row.
+	Embedding string `json:"embedding,omitempty"`
 }
 
 func (s *Server) projectJob(ctx context.Context, info store.Dataset, raw json.RawMessage) (any, jobRun, error) {
@@ -61,8 +65,19 @@ func (s *Server) projectJob(ctx context.Context, info store.Dataset, raw json.Ra
 			return nil, nil, err
 		}
 	}
-	if p.Dims > info.Dim {
-		return nil, nil, unprocessable(fmt.Errorf("dims = %d, but dataset %s has %d columns", p.Dims, info.ID, info.Dim))
+	cols := info.Dim
+	if p.Embedding != "" {
+		e, err := s.st.Embedding(ctx, p.Embedding)
+		if err != nil {
+			return nil, nil, err
+		}
+		if e.DatasetID != info.ID {
+			return nil, nil, badRequest("embedding %s is not of dataset %s", e.ID, info.ID)
+		}
+		cols = e.Dims
+	}
+	if p.Dims > cols {
+		return nil, nil, unprocessable(fmt.Errorf("dims = %d, but the data to project have %d columns", p.Dims, cols))
 	}
 	var fit func(ctx context.Context, x *mat32.Dense, prog progress.Func) (*mat32.Dense, any, error)
 	switch p.Method {
@@ -85,13 +100,13 @@ func (s *Server) projectJob(ctx context.Context, info store.Dataset, raw json.Ra
 			return nil, nil, badRequest("perplexity and iter must not be negative")
 		}
 		pc := 0
-		if info.Dim > 100 {
+		if cols > 100 {
 			pc = 50
 		}
 		if p.PCAComponents != nil {
 			pc = *p.PCAComponents
-			if pc < 0 || pc > info.Dim {
-				return nil, nil, badRequest("pca_components = %d: want 0 to %d", pc, info.Dim)
+			if pc < 0 || pc > cols {
+				return nil, nil, badRequest("pca_components = %d: want 0 to %d", pc, cols)
 			}
 		}
 		fit = func(ctx context.Context, x *mat32.Dense, prog progress.Func) (*mat32.Dense, any, error) {
@@ -137,11 +152,20 @@ func (s *Server) projectJob(ctx context.Context, info store.Dataset, raw json.Ra
 		return nil, nil, badRequest("unknown method %q: want pca, tsne or umap", clip(p.Method))
 	}
 	run := func(ctx context.Context, prog progress.Func) (any, error) {
-		l, err := s.cache.get(ctx, info.ID)
-		if err != nil {
-			return nil, err
+		var x *mat32.Dense
+		var err error
+		if p.Embedding != "" {
+			if x, err = s.st.LoadEmbedding(ctx, p.Embedding); err != nil {
+				return nil, err
+			}
+		} else {
+			l, err := s.cache.get(ctx, info.ID)
+			if err != nil {
+				return nil, err
+			}
+			x = l.d.X
 		}
-		z, summary, err := fit(ctx, l.d.X, prog)
+		z, summary, err := fit(ctx, x, prog)
 		if err != nil {
 			return nil, err
 		}

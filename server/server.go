@@ -221,6 +221,8 @@ func (s *Server) routeTable() []route {
 		{"GET /api/datasets/{id}/neighbors", s.getNeighbors},
 		{"POST /api/datasets/{id}/neighbors", s.postNeighbors},
 		{"GET /api/datasets/{id}/projections", s.listProjections},
+		{"GET /api/datasets/{id}/embeddings", s.listEmbeddings},
+		{"DELETE /api/embeddings/{id}", s.deleteEmbedding},
 		{"GET /api/datasets/{id}/bookmarks", s.listBookmarks},
 		{"POST /api/datasets/{id}/bookmarks", s.addBookmark},
 		{"DELETE /api/bookmarks/{id}", s.deleteBookmark},
