@@ -252,6 +252,13 @@ func TestBrowserExplorer(t *testing.T) {
 	if _, err := poll[bool](bctx, `document.getElementById('status').textContent.startsWith('trained pca-3-') && document.getElementById('model').selectedOptions[0].textContent.includes('(pca)') && document.querySelectorAll('#model option').length === 3`, 30*time.Second); err != nil {
 		fail("training job", err)
 	}
+	// Map the VAE's codes: encode every row, project the codes, show them.
+	if err := chromedp.Do(bctx, chromedp.SetValue(chromedp.CSS("#model"), m.ID), chromedp.Click(chromedp.CSS("#encode"))); err != nil {
+		fail("mapping the codes", err)
+	}
+	if _, err := poll[bool](bctx, `document.querySelectorAll('#projection option').length === 3 && document.getElementById('status').textContent.includes('small-vae codes')`, 30*time.Second); err != nil {
+		fail("map of the codes", err)
+	}
 	// Save the view as a bookmark and restore it.
 	err = chromedp.Do(bctx,
 		chromedp.SendKeys(chromedp.CSS("#bookmark-name"), "my view"),

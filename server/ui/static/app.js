@@ -346,21 +346,46 @@ async function selectProjection(id) {
 
 // ---- jobs ----
 
-async function runProjection() {
-  const params = { method: $('method').value, dims: parseInt($('dims').value, 10) };
-  const job = await getJSON('/api/jobs', { json: { kind: 'project', dataset: S.ds.id, params } });
+// runJob starts a job, shows its progress and returns the final job.
+async function runJob(kind, params) {
+  const job = await getJSON('/api/jobs', { json: { kind, dataset: S.ds.id, params } });
   S.job = job.id;
   $('job').hidden = false;
-  $('job-text').textContent = 'queued';
-  const end = await followJob(job.id, (p) => {
-    $('job-progress').max = p.total || 1;
-    $('job-progress').value = p.total ? p.done : 0;
-    $('job-text').textContent = `${p.stage}${p.message ? ' · ' + p.message : ''}`;
-  });
-  $('job').hidden = true;
-  S.job = null;
-  if (end.state === 'done') await loadProjections(end.result.projection);
-  else status(`job ${end.state}${end.error ? ': ' + end.error : ''}`, end.state === 'failed');
+  $('job-text').textContent = kind + ' queued';
+  try {
+    return await followJob(job.id, (p) => {
+      $('job-progress').max = p.total || 1;
+      $('job-progress').value = p.total ? p.done : 0;
+      $('job-text').textContent = `${p.stage}${p.message ? ' · ' + p.message : ''}`;
+    });
+  } finally {
+    $('job').hidden = true;
+    S.job = null;
+  }
+}
+
+function jobFailed(end) {
+  if (end.state === 'done') return false;
+  status(`${end.kind} job ${end.state}${end.error ? ': ' + end.error : ''}`, end.state === 'failed');
+  return true;
+}
+
+async function runProjection(embedding, name) {
+  const params = { method: $('method').value, dims: parseInt($('dims').value, 10) };
+  if (embedding) { params.embedding = embedding; params.name = name; }
+  const end = await runJob('project', params);
+  if (!jobFailed(end)) await loadProjections(end.result.projection);
+}
+
+// encodeAndMap encodes every row with the chosen model and projects the
+// codes: the map of the model's latent space.
+async function encodeAndMap() {
+  const model = $('model').value;
+  if (!model) { status('choose a model first', true); return; }
+  const end = await runJob('encode', { model });
+  if (jobFailed(end)) return;
+  const m = S.models.find((x) => x.id === model);
+  await runProjection(end.result.embedding, `${$('method').value} of ${m ? m.name : model} codes`);
 }
 
 async function trainModel() {
@@ -368,18 +393,8 @@ async function trainModel() {
   const name = `${kind}-${latent}-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}`;
   const params = { kind, name, latent };
   if (kind !== 'pca') params.epochs = 10;
-  const job = await getJSON('/api/jobs', { json: { kind: 'train', dataset: S.ds.id, params } });
-  S.job = job.id;
-  $('job').hidden = false;
-  $('job-text').textContent = 'training queued';
-  const end = await followJob(job.id, (p) => {
-    $('job-progress').max = p.total || 1;
-    $('job-progress').value = p.total ? p.done : 0;
-    $('job-text').textContent = `${p.stage}${p.message ? ' · ' + p.message : ''}`;
-  });
-  $('job').hidden = true;
-  S.job = null;
-  if (end.state !== 'done') { status(`training ${end.state}${end.error ? ': ' + end.error : ''}`, end.state === 'failed'); return; }
+  const end = await runJob('train', params);
+  if (jobFailed(end)) return;
   const { models } = await getJSON('/api/models');
   S.models = models.filter((m) => m.dataset_id === S.ds.id || !m.dataset_id);
   fillSelect($('model'), [{ id: '', name: 'no model' }, ...S.models], end.result.model, (m) => m.id ? `${m.name} (${m.kind})` : m.name);
@@ -508,7 +523,8 @@ $('use-b').addEventListener('click', guard(() => setEnd('b')));
 $('interp-mode').addEventListener('change', guard(interpolate));
 $('model').addEventListener('change', guard(interpolate));
 $('sample').addEventListener('click', guard(sample));
-$('run').addEventListener('click', guard(runProjection));
+$('run').addEventListener('click', guard(() => runProjection()));
+$('encode').addEventListener('click', guard(encodeAndMap));
 $('train').addEventListener('click', guard(trainModel));
 $('job-cancel').addEventListener('click', guard(async () => { if (S.job) await api(`/api/jobs/${S.job}/cancel`, { method: 'POST' }); }));
 $('upload').addEventListener('change', guard(async (e) => { if (e.target.files[0]) await upload(e.target.files[0]); e.target.value = ''; }));
