@@ -79,51 +79,60 @@ type SmoothnessOptions struct {
 type SmoothnessResult struct {
 	// Method is the path between the codes; Pairs (N) and Steps (T) are
 	// as run.
-	Method       lspace.Method
-	Pairs, Steps int
+	Method lspace.Method `json:"-"`
+	Pairs  int           `json:"pairs"`
+	Steps  int           `json:"steps"`
 	// Static counts the pairs whose decoded path does not move at all
 	// (every step d_j = 0, e.g. equal codes): no ratio is defined for
 	// them and they take no part in the figures below.
-	Static int
+	Static int `json:"static"`
 
 	// RatioMean and RatioMax are the mean and largest over the pairs of
 	// max_j d_j / mean_j d_j: 1 when the decoded path moves by equal
 	// steps, T − 1 when all the change happens in one step.
-	RatioMean, RatioMax float64
+	RatioMean float64 `json:"ratio_mean"`
+	RatioMax  float64 `json:"ratio_max"`
 
 	// StepRatioMean and StepRatioMax are the anchor's step_ratio,
 	// max_j d_j / Σ_j d_j = Ratio / (T − 1): 1/(T − 1) is perfectly even.
-	StepRatioMean, StepRatioMax float64
+	StepRatioMean float64 `json:"step_ratio_mean"`
+	StepRatioMax  float64 `json:"step_ratio_max"`
 	// StraightnessMean and StraightnessMin are the anchor's
 	// straightness, ‖x_{T−1} − x_0‖₂ / Σ_j d_j: 1 when the decoded path
 	// is a straight line in data space.
-	StraightnessMean, StraightnessMin float64
+	StraightnessMean float64 `json:"straightness_mean"`
+	StraightnessMin  float64 `json:"straightness_min"`
 	// StepCVMean and StepCVMax are the anchor's step_cv, the population
 	// standard deviation of the steps over their mean.
-	StepCVMean, StepCVMax float64
+	StepCVMean float64 `json:"step_cv_mean"`
+	StepCVMax  float64 `json:"step_cv_max"`
 	// LatentDistMean is the mean distance ‖z_b − z_a‖₂ between the codes
 	// of a pair (over all N pairs).
-	LatentDistMean float64
+	LatentDistMean float64 `json:"latent_dist_mean"`
 
 	// The midpoint figures, when a Reference is given. RefRows is the
 	// number of reference rows and RefSample the m rows of them whose
 	// nearest-neighbour distances were taken; RefNNMedian is δ, the
 	// median of those distances.
-	RefRows, RefSample int
-	RefNNMedian        float64
+	RefRows     int     `json:"ref_rows,omitempty"`
+	RefSample   int     `json:"ref_sample,omitempty"`
+	RefNNMedian float64 `json:"ref_nn_median,omitempty"`
 	// MidpointMean, MidpointMedian and MidpointMax sum up, over the pairs,
 	// the distance from the decoded midpoint to its nearest reference row
 	// divided by δ: about 1 or less means the midpoint is as close to some
 	// real row as real rows are to each other.
-	MidpointMean, MidpointMedian, MidpointMax float64
+	MidpointMean   float64 `json:"midpoint_mean,omitempty"`
+	MidpointMedian float64 `json:"midpoint_median,omitempty"`
+	MidpointMax    float64 `json:"midpoint_max,omitempty"`
 	// EndpointMean is the same ratio for the decoded ends of the pairs
 	// (x_0 and x_{T−1}, the reconstructions when the codes encode
 	// reference rows), the floor midpoints can be judged against: a
 	// blurry decoder is far from the data everywhere.
-	EndpointMean float64
+	EndpointMean float64 `json:"endpoint_mean,omitempty"`
 
-	// PerPair holds the figures of each pair, in order.
-	PerPair []PairSmoothness
+	// PerPair holds the figures of each pair, in order (not in JSON: a
+	// static pair's ratios are NaN).
+	PerPair []PairSmoothness `json:"-"`
 }
 
 // PairSmoothness holds the figures of one pair of codes.
