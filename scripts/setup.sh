@@ -16,3 +16,18 @@ if [ -n "$need" ]; then
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $need >/dev/null
 fi
 command -v go >/dev/null || { echo "setup: Go is not installed (https://go.dev/dl/)" >&2; exit 1; }
+
+# --- Weaviate test server -------------------------------------------------
+# The weaviate/ tests run a real Weaviate server on 127.0.0.1. Build it once
+# from the Go module proxy into the user's cache (a few minutes); later runs
+# find it there. internal/weaviatetest looks in the same place.
+weaviate_version=v1.35.2
+weaviate_bin="${XDG_CACHE_HOME:-$HOME/.cache}/latent/bin"
+weaviate_built="$(cat "$weaviate_bin/weaviate-server.version" 2>/dev/null || echo "$weaviate_version")"
+if [ ! -x "$weaviate_bin/weaviate-server" ] || [ "$weaviate_built" != "$weaviate_version" ]; then
+	echo "setup: building weaviate-server $weaviate_version into $weaviate_bin (once; takes minutes)" >&2
+	mkdir -p "$weaviate_bin"
+	(cd "${TMPDIR:-/tmp}" && GOBIN="$weaviate_bin" GOFLAGS=-buildvcs=false go install "github.com/weaviate/weaviate/cmd/weaviate-server@$weaviate_version") &&
+		echo "$weaviate_version" >"$weaviate_bin/weaviate-server.version" ||
+		echo "setup: could not build weaviate-server; the Weaviate tests will be skipped" >&2
+fi

@@ -20,7 +20,7 @@
 // not keep. The metric maps to Weaviate's distance: euclidean to
 // l2-squared (neighbour distances are returned as true euclidean
 // distances, as package knn does), cosine to cosine, inner product to dot.
-// Under cosine, Weaviate stores vectors scaled to unit length.
+// Vectors come back exactly as they were pushed.
 //
 // # Invariants
 //

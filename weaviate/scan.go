@@ -224,8 +224,7 @@ func (col *Collection) query(ctx context.Context, req *pb.SearchRequest, op stri
 // its row property names, with labels and metadata columns. The rows must
 // be exactly 0..n−1, each once; a gap (an import that did not finish) or
 // a duplicate is an error. Memory holds the whole data: this is for
-// collections that fit, as the explorer needs. Under the cosine metric,
-// Weaviate stores vectors scaled to unit length, and they come back so.
+// collections that fit, as the explorer needs.
 func (col *Collection) Load(ctx context.Context, prog progress.Func) (*dataset.Dataset, error) {
 	n, err := col.Count(ctx)
 	if err != nil {

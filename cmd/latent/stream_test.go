@@ -3,12 +3,14 @@ package main
 import (
 	"encoding/json"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/latentlab/latent/dataset"
 	"github.com/latentlab/latent/formats/npy"
+	"github.com/latentlab/latent/internal/weaviatetest"
 	"github.com/latentlab/latent/mat32"
 )
 
@@ -97,5 +99,60 @@ func TestPushUsageAndUnreachable(t *testing.T) {
 		if code != c.code || !strings.Contains(stderr, c.want) {
 			t.Errorf("%v: exit %d, stderr %q; want %d and %q", c.args, code, stderr, c.code, c.want)
 		}
+	}
+}
+
+// TestPushAndProjectCollection runs push and project-stream against a real
+// single-node Weaviate server.
+func TestPushAndProjectCollection(t *testing.T) {
+	cl := weaviatetest.Start(t, weaviatetest.Options{})
+	dir := t.TempDir()
+	in := streamData(t, 1500, 5)
+	labels := make([]int64, 1500)
+	for i := range labels {
+		labels[i] = int64(i % 3)
+	}
+	lp := filepath.Join(dir, "labels.npy")
+	f, err := os.Create(lp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := npy.WriteInt64(f, []int{1500}, labels); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	ck := filepath.Join(dir, "push.ckpt")
+	args := []string{"push", "--data", in, "--labels", lp, "--store", cl.URL(), "--collection", "cli_push", "--checkpoint", ck, "--batch", "200", "--json"}
+	code, stdout, stderr := runCLI(t, args...)
+	if code != 0 {
+		t.Fatalf("push: exit %d: %s", code, stderr)
+	}
+	var rep pushReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || rep.Sent != 1500 || rep.Collection != "Cli_push" || rep.Dim != 5 {
+		t.Fatalf("push report %+v, %v", rep, err)
+	}
+	// Again with the checkpoint: nothing left to send.
+	code, stdout, stderr = runCLI(t, args...)
+	if code != 0 || json.Unmarshal([]byte(stdout), &rep) != nil || rep.Sent != 0 || rep.Resumed != 1500 {
+		t.Fatalf("second push: exit %d, %s %s", code, stdout, stderr)
+	}
+	// Another dimension under the same name is refused.
+	other := streamData(t, 10, 6)
+	code, _, stderr = runCLI(t, "push", "--data", other, "--store", cl.URL(), "--collection", "cli_push")
+	if code != 1 || !strings.Contains(stderr, "exists with dimension 5; the data has 6") {
+		t.Fatalf("dimension conflict: exit %d, %s", code, stderr)
+	}
+	out := filepath.Join(dir, "y.npy")
+	code, stdout, stderr = runCLI(t, "project-stream", "--store", cl.URL(), "--collection", "cli_push", "--out", out, "--property", "xy", "--sample", "400", "--json")
+	if code != 0 {
+		t.Fatalf("project-stream: exit %d: %s", code, stderr)
+	}
+	var srep streamReport
+	if err := json.Unmarshal([]byte(stdout), &srep); err != nil || srep.Rows != 1500 || srep.Sampled != 400 {
+		t.Fatalf("project-stream report %+v, %v", srep, err)
+	}
+	y, _, err := npy.ReadFile(out, npy.ReadOptions{})
+	if err != nil || y.Rows != 1500 || y.Cols != 2 {
+		t.Fatalf("output: %v", err)
 	}
 }

@@ -157,6 +157,7 @@ type Cluster struct {
 	t     testing.TB
 	bin   string
 	dir   string
+	key   string
 	Nodes []*Node
 }
 
@@ -167,11 +168,14 @@ type Node struct {
 	// HTTP and GRPC are its REST and gRPC addresses.
 	HTTP, GRPC string
 	c          *Cluster
-	env        []string
+	gossip     string
+	rejoin     string
+	env        map[string]string
 	logPath    string
 	mu         sync.Mutex
 	cmd        *exec.Cmd
 	exited     chan struct{}
+	restarted  bool
 }
 
 // Start starts a cluster on loopback and waits until every node is ready
@@ -181,7 +185,7 @@ func Start(t testing.TB, opt Options) *Cluster {
 	t.Helper()
 	bin := Require(t)
 	n := max(opt.Nodes, 1)
-	c := &Cluster{t: t, bin: bin, dir: t.TempDir()}
+	c := &Cluster{t: t, bin: bin, dir: t.TempDir(), key: opt.APIKey}
 	t.Cleanup(func() {
 		for _, nd := range c.Nodes {
 			nd.Kill()
@@ -244,15 +248,31 @@ func Start(t testing.TB, opt Options) *Cluster {
 			Name: fmt.Sprintf("node%d", i), c: c,
 			HTTP:    fmt.Sprintf("127.0.0.1:%d", p.http),
 			GRPC:    fmt.Sprintf("127.0.0.1:%d", p.grpc),
+			gossip:  fmt.Sprintf("127.0.0.1:%d", p.gossip),
 			logPath: filepath.Join(c.dir, fmt.Sprintf("node%d.log", i)),
-		}
-		for k, v := range env {
-			nd.env = append(nd.env, k+"="+v)
+			env:     env,
 		}
 		c.Nodes = append(c.Nodes, nd)
 		if err := nd.start(); err != nil {
 			t.Fatalf("weaviatetest: starting %s: %v", nd.Name, err)
 		}
+		if i == 0 && n > 1 {
+			// The others join through the first node's memberlist port:
+			// it must be listening before they start, or they give up.
+			if err := nd.waitListening(nd.gossip, 90*time.Second); err != nil {
+				t.Fatalf("weaviatetest: %v", err)
+			}
+		}
+	}
+	// A node that restarts rejoins through any of the others.
+	for _, nd := range c.Nodes {
+		var others []string
+		for _, o := range c.Nodes {
+			if o != nd {
+				others = append(others, o.gossip)
+			}
+		}
+		nd.rejoin = strings.Join(others, ",")
 	}
 	for _, nd := range c.Nodes {
 		if err := nd.WaitReady(90 * time.Second); err != nil {
@@ -311,7 +331,7 @@ func (c *Cluster) WaitHealthy(timeout time.Duration) error {
 
 // healthyPeers asks the node how many nodes it sees healthy.
 func (n *Node) healthyPeers() (int, string) {
-	resp, err := httpGet(n.HTTP + "/v1/nodes")
+	resp, err := httpGet(n.HTTP+"/v1/nodes", n.c.key)
 	if err != nil {
 		return 0, err.Error()
 	}
@@ -335,9 +355,16 @@ func (n *Node) healthyPeers() (int, string) {
 	return h, strings.Join(states, " ")
 }
 
-func httpGet(addr string) ([]byte, error) {
+func httpGet(addr, key string) ([]byte, error) {
 	cl := http.Client{Timeout: 2 * time.Second}
-	resp, err := cl.Get("http://" + addr)
+	req, err := http.NewRequest(http.MethodGet, "http://"+addr, nil)
+	if err != nil {
+		return nil, err
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := cl.Do(req)
 	if err != nil {
 		return nil, err
 	}
@@ -362,7 +389,16 @@ func (n *Node) start() error {
 	}
 	host, port, _ := net.SplitHostPort(n.HTTP)
 	cmd := exec.Command(n.c.bin, "--host", host, "--port", port, "--scheme", "http")
-	cmd.Env = append(minimalEnv(), n.env...)
+	cmd.Env = minimalEnv()
+	for k, v := range n.env {
+		if k == "CLUSTER_JOIN" && n.restarted {
+			continue
+		}
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	if n.restarted && n.rejoin != "" {
+		cmd.Env = append(cmd.Env, "CLUSTER_JOIN="+n.rejoin)
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
@@ -399,12 +435,28 @@ func (n *Node) WaitReady(timeout time.Duration) error {
 		if !n.Running() {
 			return fmt.Errorf("%s exited while starting:\n%s", n.Name, n.LogTail(3000))
 		}
-		if _, err := httpGet(n.HTTP + "/v1/.well-known/ready"); err == nil {
+		if _, err := httpGet(n.HTTP+"/v1/.well-known/ready", ""); err == nil {
 			return nil
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	return fmt.Errorf("%s not ready within %v:\n%s", n.Name, timeout, n.LogTail(3000))
+}
+
+// waitListening waits until addr accepts TCP connections.
+func (n *Node) waitListening(addr string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if !n.Running() {
+			return fmt.Errorf("%s exited while starting:\n%s", n.Name, n.LogTail(3000))
+		}
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("%s: %s not listening within %v:\n%s", n.Name, addr, timeout, n.LogTail(3000))
 }
 
 // Running reports whether the node's process is alive.
@@ -442,6 +494,9 @@ func (n *Node) Restart(timeout time.Duration) error {
 	if n.Running() {
 		return fmt.Errorf("%s is running", n.Name)
 	}
+	n.mu.Lock()
+	n.restarted = true
+	n.mu.Unlock()
 	if err := n.start(); err != nil {
 		return err
 	}
