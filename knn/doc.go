@@ -36,7 +36,10 @@
 // block row with a bounded heap, and re-ranks the best k + max(k, 8)
 // candidates with directly computed distances, so duplicates come out at
 // exactly 0 and ties resolve by index as the float64 oracle in the tests
-// does.
+// does. On Fashion-MNIST (60,000 base images, 10,000 queries, 784 values,
+// k=10) one thread spends 8.1 CPU-seconds where faiss's IndexFlatL2 spends
+// 8.7 (bench/knn; both run the same OpenBLAS GEMM, which is 90% of the
+// time).
 //
 // # The graph builder
 //
@@ -48,4 +51,17 @@
 // Delta·n·k entries change. The first tree's leaf order also renumbers the
 // points for the duration of the build so that neighbours sit near each
 // other in memory, which matters once the data outgrow the caches.
+//
+// NN-descent rather than an HNSW-based graph (build an index, then query
+// every point) was chosen by measurement (bench/knn -graph, 2 threads, k=15,
+// recall against exact search on 1,000 sampled rows): on the 70,000
+// Fashion-MNIST images NN-descent took 13.4 s at recall 0.9935, the
+// HNSW-based graph (M=16, ef_construction=100, ef=30) 118.9 s at 0.9869 —
+// and only NN-descent parallelises without losing determinism. Against
+// pynndescent on the same 200,000 clustered 50-d points (max_candidates=60,
+// 2 threads): 4.7 CPU-s for recall 0.9982 against pynndescent's 14.4 CPU-s
+// for 0.9977; on isotropic 50-d clusters, where exact neighbours are
+// nearly equidistant, 7.8 CPU-s for 0.911 against 20.5 CPU-s for 0.928.
+// On 1,000,000 generated 50-d points (bench/knn's blobs) it reaches recall
+// 0.992.
 package knn

@@ -26,16 +26,18 @@ type Expr struct {
 	Terms []Term
 }
 
-// String writes e back in the syntax ParseExpr reads.
+// String writes e back in the syntax ParseExpr reads (names holding both
+// kinds of quote, which ParseExpr never produces, get Go quoting).
 func (e Expr) String() string {
 	var sb strings.Builder
 	for i, t := range e.Terms {
 		c := t.Coef
+		neg := math.Signbit(c)
 		switch {
-		case i == 0 && c < 0:
+		case i == 0 && neg:
 			sb.WriteString("-")
 			c = -c
-		case i > 0 && c < 0:
+		case i > 0 && neg:
 			sb.WriteString(" - ")
 			c = -c
 		case i > 0:
@@ -48,7 +50,7 @@ func (e Expr) String() string {
 		case t.Row >= 0:
 			fmt.Fprintf(&sb, "#%d", t.Row)
 		case needsQuote(t.Name):
-			sb.WriteString(strconv.Quote(t.Name))
+			sb.WriteString(quoteName(t.Name))
 		default:
 			sb.WriteString(t.Name)
 		}
@@ -60,7 +62,21 @@ func needsQuote(s string) bool {
 	if s == "" || s[0] == '+' || s[0] == '-' || s[0] == '#' {
 		return true
 	}
-	return strings.ContainsAny(s, " \t\n*\"'")
+	return strings.IndexFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || r == '*' || r == '"' || r == '\''
+	}) >= 0
+}
+
+// quoteName quotes a name with the quote character it does not contain. A
+// name with both kinds cannot be written in the syntax; it gets Go quoting.
+func quoteName(s string) string {
+	switch {
+	case !strings.ContainsRune(s, '"'):
+		return `"` + s + `"`
+	case !strings.ContainsRune(s, '\''):
+		return "'" + s + "'"
+	}
+	return strconv.Quote(s)
 }
 
 // ParseExpr parses a query expression:
@@ -155,6 +171,9 @@ func lexExpr(s string) ([]token, error) {
 			}
 			if j >= len(r) {
 				return nil, fmt.Errorf("knn: expression %q: unterminated quote", s)
+			}
+			if j == i+1 {
+				return nil, fmt.Errorf("knn: expression %q: empty quoted name", s)
 			}
 			toks = append(toks, token{kind: tokName, text: string(r[i+1 : j])})
 			i = j + 1

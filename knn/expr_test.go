@@ -117,6 +117,7 @@ func TestParseExprErrors(t *testing.T) {
 		{`"new york`, "unterminated quote"},
 		{"#-3", "bad row"},
 		{"#1x", "bad row"},
+		{"king + ''", "empty quoted name"},
 		{"NaN*king", "is not a number"},
 	} {
 		_, err := ParseExpr(c.in)
@@ -199,4 +200,28 @@ func ExampleMostSimilar() {
 	// queen    0.9456
 	// princess 0.8484
 	// girl     0.5623
+}
+
+// FuzzParseExpr: no input may panic the parser, and what it accepts must
+// print back (String) to text that parses to the same expression.
+func FuzzParseExpr(f *testing.F) {
+	for _, s := range []string{"king - man + woman", "0.5*#12 + 'T-shirt/top'", `-"new york" +2 * x`, "#", "1e400*a", "a*b", "'"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		e, err := ParseExpr(s)
+		if err != nil {
+			return
+		}
+		if len(e.Terms) == 0 {
+			t.Fatalf("%q: accepted with no terms", s)
+		}
+		back, err := ParseExpr(e.String())
+		if err != nil {
+			t.Fatalf("%q printed as %q, which does not parse: %v", s, e.String(), err)
+		}
+		if back.String() != e.String() {
+			t.Fatalf("%q: %q reparsed as %q", s, e.String(), back.String())
+		}
+	})
 }
