@@ -8,6 +8,7 @@ import (
 
 	"github.com/latentlab/latent/mat32"
 	"github.com/latentlab/latent/progress"
+	"github.com/latentlab/latent/reduce/umap/internal/lanes"
 )
 
 // layoutParams are the constants of the SGD layout.
@@ -212,8 +213,8 @@ func epochBlock(emb, snap []float32, dim int, g *csr, s *edgeSchedule, lo, hi, p
 			}
 			var coef float32
 			if d2 > 0 {
-				l := log2f(d2)
-				coef = -2 * a * b * exp2f((b-1)*l) / (a*exp2f(b*l) + 1)
+				l := lanes.Log2(d2)
+				coef = -2 * a * b * lanes.Exp2((b-1)*l) / (a*lanes.Exp2(b*l) + 1)
 			}
 			t := -1
 			if !own {
@@ -249,7 +250,7 @@ func epochBlock(emb, snap []float32, dim int, g *csr, s *edgeSchedule, lo, hi, p
 					d2 += x * x
 				}
 				if d2 > 0 {
-					coef := 2 * p.gamma * b / ((repulsionEps + d2) * (a*exp2f(b*log2f(d2)) + 1))
+					coef := 2 * p.gamma * b / ((repulsionEps + d2) * (a*lanes.Exp2(b*lanes.Log2(d2)) + 1))
 					for d := range cur {
 						step[d] += clip(coef * (cur[d] - ok[d]))
 					}
@@ -266,14 +267,15 @@ func epochBlock(emb, snap []float32, dim int, g *csr, s *edgeSchedule, lo, hi, p
 	}
 }
 
-// epochBlock2 is epochBlock for two dimensions, unrolled.
+// epochBlock2 is epochBlock for two dimensions: the attraction of an edge
+// sample and its negative samples go through lanes.Step together, eight
+// lanes at a time.
 func epochBlock2(emb, snap []float32, g *csr, s *edgeSchedule, lo, hi, plo, phi, n int, blockID []uint8, epoch int, alpha float32, p layoutParams, rng *rand.PCG, out [][]float32) {
-	a, b := p.a, p.b
 	fe := float32(epoch)
 	nn := uint64(n)
-	gamma2b := 2 * p.gamma * b
-	ab2 := -2 * a * b
-	bm1 := b - 1
+	var lb lanes.Batch
+	lb.SetParams(p.a, p.b, p.gamma)
+	lb.Att[0], lb.Act[0] = -1, -1
 	for i := plo; i < phi; i++ {
 		cx, cy := emb[2*i], emb[2*i+1]
 		for e := g.ptr[i]; e < g.ptr[i+1]; e++ {
@@ -282,21 +284,34 @@ func epochBlock2(emb, snap []float32, g *csr, s *edgeSchedule, lo, hi, plo, phi,
 			}
 			j := int(g.idx[e])
 			own := j >= lo && j < hi
-			var ox, oy float32
 			if own {
-				ox, oy = emb[2*j], emb[2*j+1]
+				lb.X[0], lb.Y[0] = emb[2*j], emb[2*j+1]
 			} else {
-				ox, oy = snap[2*j], snap[2*j+1]
+				lb.X[0], lb.Y[0] = snap[2*j], snap[2*j+1]
 			}
-			dx, dy := cx-ox, cy-oy
-			d2 := dx*dx + dy*dy
-			var coef float32
-			if d2 > 0 {
-				l := log2f(d2)
-				coef = ab2 * exp2f(bm1*l) / (a*exp2f(b*l) + 1)
+			lb.CX, lb.CY = cx, cy
+			// Lane 0 is the attraction, lanes 1–7 the first negative
+			// samples; more than seven take further batches.
+			r := drawNegatives(&lb, 1, p.negRate, rng, nn, i, lo, hi, emb, snap)
+			lanes.Step(&lb)
+			gx, gy := lb.OutX[0]*alpha, lb.OutY[0]*alpha
+			var sx, sy float32
+			for l := 1; l < 8; l++ {
+				sx += lb.OutX[l]
+				sy += lb.OutY[l]
 			}
-			gx := clip(coef*dx) * alpha
-			gy := clip(coef*dy) * alpha
+			if r < p.negRate {
+				lb.Att[0] = 0
+				for r < p.negRate {
+					r += drawNegatives(&lb, 0, p.negRate-r, rng, nn, i, lo, hi, emb, snap)
+					lanes.Step(&lb)
+					for l := 0; l < 8; l++ {
+						sx += lb.OutX[l]
+						sy += lb.OutY[l]
+					}
+				}
+				lb.Att[0], lb.Act[0] = -1, -1
+			}
 			if own {
 				emb[2*j] -= gx
 				emb[2*j+1] -= gy
@@ -305,35 +320,33 @@ func epochBlock2(emb, snap []float32, g *csr, s *edgeSchedule, lo, hi, plo, phi,
 				out[t] = append(out[t], math.Float32frombits(uint32(j)), -gx, -gy)
 			}
 			s.next[e] += s.eps[e]
-			// The negative samples are evaluated at the same position as
-			// the attraction and all the steps added together, so that the
-			// six gradients do not wait on each other.
-			var sx, sy float32
-			for r := 0; r < p.negRate; r++ {
-				k := int(below(rng.Uint64(), nn))
-				var kx, ky float32
-				if k >= lo && k < hi {
-					if k == i {
-						continue
-					}
-					kx, ky = emb[2*k], emb[2*k+1]
-				} else {
-					kx, ky = snap[2*k], snap[2*k+1]
-				}
-				dx, dy := cx-kx, cy-ky
-				d2 := dx*dx + dy*dy
-				if d2 > 0 {
-					coef := gamma2b / ((repulsionEps + d2) * (a*exp2f(b*log2f(d2)) + 1))
-					sx += clip(coef * dx)
-					sy += clip(coef * dy)
-				} else {
-					sx += gradClip
-					sy += gradClip
-				}
-			}
 			cx += gx + sx*alpha
 			cy += gy + sy*alpha
 			emb[2*i], emb[2*i+1] = cx, cy
 		}
 	}
+}
+
+// drawNegatives fills lanes from, from+1, … 7 of lb with up to want
+// negative samples for vertex i (own block [lo, hi) read live, others from
+// the snapshot), marking unused lanes and a sample of i itself inactive,
+// and returns the number drawn.
+func drawNegatives(lb *lanes.Batch, from, want int, rng *rand.PCG, nn uint64, i, lo, hi int, emb, snap []float32) int {
+	r := 0
+	for l := from; l < 8; l++ {
+		lb.Act[l] = 0
+		if r == want {
+			continue
+		}
+		k := int(below(rng.Uint64(), nn))
+		r++
+		switch {
+		case k == i:
+		case k >= lo && k < hi:
+			lb.X[l], lb.Y[l], lb.Act[l] = emb[2*k], emb[2*k+1], -1
+		default:
+			lb.X[l], lb.Y[l], lb.Act[l] = snap[2*k], snap[2*k+1], -1
+		}
+	}
+	return r
 }

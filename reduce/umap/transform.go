@@ -10,6 +10,7 @@ import (
 	"github.com/latentlab/latent/knn"
 	"github.com/latentlab/latent/mat32"
 	"github.com/latentlab/latent/progress"
+	"github.com/latentlab/latent/reduce/umap/internal/lanes"
 )
 
 // Epochs of a transform when the fit used the default number: more for a
@@ -236,8 +237,8 @@ func optimizeTransform(ctx context.Context, dst, x, emb *mat32.Dense, g *knn.Gra
 						}
 						var coef float32
 						if d2 > 0 {
-							l := log2f(d2)
-							coef = -2 * a * b * exp2f((b-1)*l) / (a*exp2f(b*l) + 1)
+							l := lanes.Log2(d2)
+							coef = -2 * a * b * lanes.Exp2((b-1)*l) / (a*lanes.Exp2(b*l) + 1)
 						}
 						for d := range cur {
 							pull[d] = clip(coef*(cur[d]-other[d])) * alpha
@@ -253,7 +254,7 @@ func optimizeTransform(ctx context.Context, dst, x, emb *mat32.Dense, g *knn.Gra
 								d2 += x * x
 							}
 							if d2 > 0 {
-								coef := 2 * p.gamma * b / ((repulsionEps + d2) * (a*exp2f(b*log2f(d2)) + 1))
+								coef := 2 * p.gamma * b / ((repulsionEps + d2) * (a*lanes.Exp2(b*lanes.Log2(d2)) + 1))
 								for d := range cur {
 									step[d] += clip(coef * (cur[d] - ok[d]))
 								}
