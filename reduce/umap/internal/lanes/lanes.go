@@ -83,7 +83,7 @@ func Log2(x float32) float32 {
 func Exp2(y float32) float32 {
 	y = min(max(y, -126), 127)
 	k := int32(y+128.5) - 128 // round to nearest: y+128.5 > 0, so truncation floors
-	f := y - float32(k)      // [−½, ½]
+	f := y - float32(k)       // [−½, ½]
 	f2 := f * f
 	p := (ec0 + ec1*f) + (ec2+ec3*f)*f2 + (ec4+ec5*f)*(f2*f2)
 	return p * math.Float32frombits(uint32(k+127)<<23)
