@@ -52,9 +52,12 @@
 // and a float32 exp/log1p/tanh (fastmath.go) for the remaining loops.
 //
 // Elementwise passes run on one goroutine unless a matrix holds more than
-// 256k values: OpenBLAS's worker threads spin for a while after each GEMM,
-// and on two cores handing a short pass to a second goroutine made it
-// slower, not faster.
+// 256k values: on the MLP VAE step, splitting the shorter passes into 4k-
+// or 16k-value chunks across goroutines changed nothing measurable (7.9 ms
+// per step either way, paired runs), so they stay on one goroutine and
+// allocate nothing. About 1 ms of the step's 7.9 ms is spent outside the
+// GEMMs, half of it in the Adam update over 1.08M parameters, which is
+// bound by memory traffic (BenchmarkMLPVAEPhases).
 //
 // # Determinism
 //
@@ -62,11 +65,8 @@
 // and Dropout and Reparam draw from their own *rand.Rand, so one seed gives
 // one run. Every reduction nn does itself (loss sums, bias and
 // normalisation gradients, batch statistics) is split into chunks fixed
-// by the data's shape and combined in order, so its result does not depend
-// on the number of threads. With the same seed and thread count a run is
-// bit-for-bit repeatable. Across thread counts it is not: OpenBLAS blocks a
-// GEMM differently for each thread count, so results agree only to
-// rounding (after a few steps of the MLP VAE, weights within 1e-5;
-// TestDeterministicAcrossThreads; gonum's pure-Go GEMM, built with -tags
-// purego, gave identical bits at 1 and 2 threads).
+// by the data's shape and combined in order, and mat32 splits each GEMM
+// into shape-determined blocks computed by single-threaded BLAS calls, so
+// no result depends on the number of threads: the same seed gives the same
+// bits on one thread and on many (TestDeterministicAcrossThreads).
 package nn
