@@ -52,7 +52,7 @@ func browser(t *testing.T) (context.Context, func() []string) {
 	)
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, 180*time.Second)
 	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
 	var mu sync.Mutex
 	var problems []string
@@ -160,11 +160,11 @@ func TestBrowserExplorer(t *testing.T) {
 	if err := chromedp.Do(bctx, clickPoint(4)); err != nil {
 		fail("clicking a point", err)
 	}
-	neighbours, err := poll[int](bctx, `document.querySelectorAll('#neighbors li').length`, 20*time.Second)
+	neighbours, err := poll[int](bctx, `document.querySelectorAll('#neighbors li').length`, 30*time.Second)
 	if err != nil {
 		fail("waiting for neighbours", err)
 	}
-	hoverWidth, err := poll[int](bctx, `(() => { const i = document.querySelector('#hover img'); return !document.getElementById('hover').hidden && i && i.complete && i.naturalWidth; })()`, 10*time.Second)
+	hoverWidth, err := poll[int](bctx, `(() => { const i = document.querySelector('#hover img'); return !document.getElementById('hover').hidden && i && i.complete && i.naturalWidth; })()`, 30*time.Second)
 	if err != nil {
 		fail("waiting for the hover card", err)
 	}
@@ -192,13 +192,13 @@ func TestBrowserExplorer(t *testing.T) {
 	if err != nil {
 		fail("choosing A", err)
 	}
-	if _, err := poll[bool](bctx, `document.getElementById('current-index').textContent === '#7' && document.getElementById('current').textContent.includes('item-0007')`, 10*time.Second); err != nil {
+	if _, err := poll[bool](bctx, `document.getElementById('current-index').textContent === '#7' && document.getElementById('current').textContent.includes('item-0007')`, 30*time.Second); err != nil {
 		fail("selecting the second point", err)
 	}
 	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS("#use-b"))); err != nil {
 		fail("choosing B", err)
 	}
-	strip, err := poll[int](bctx, `(() => { const i = document.querySelector('#strip img'); return i && i.complete && i.naturalWidth; })()`, 20*time.Second)
+	strip, err := poll[int](bctx, `(() => { const i = document.querySelector('#strip img'); return i && i.complete && i.naturalWidth; })()`, 30*time.Second)
 	if err != nil || strip < 100 {
 		fail(fmt.Sprintf("interpolation strip %d px wide", strip), err)
 	}
@@ -208,7 +208,7 @@ func TestBrowserExplorer(t *testing.T) {
 	if err := chromedp.Do(bctx, chromedp.SendKeys(chromedp.CSS("#search"), "item-000")); err != nil {
 		fail("typing a search", err)
 	}
-	matched, err := poll[string](bctx, `(() => { const s = document.getElementById('status').textContent; return s.includes('match') && s; })()`, 10*time.Second)
+	matched, err := poll[string](bctx, `(() => { const s = document.getElementById('status').textContent; return s.includes('match') && s; })()`, 30*time.Second)
 	if err != nil || !strings.Contains(matched, "10 points match") {
 		fail(fmt.Sprintf("search status %q", matched), err)
 	}
@@ -221,7 +221,7 @@ func TestBrowserExplorer(t *testing.T) {
 	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS("#isolate")), chromedp.Click(chromedp.CSS("#sample"))); err != nil {
 		fail("isolate and sample", err)
 	}
-	samples, err := poll[int](bctx, `(() => { const i = document.querySelector('#samples img'); return i && i.complete && i.naturalWidth; })()`, 20*time.Second)
+	samples, err := poll[int](bctx, `(() => { const i = document.querySelector('#samples img'); return i && i.complete && i.naturalWidth; })()`, 30*time.Second)
 	if err != nil || samples < 100 {
 		fail(fmt.Sprintf("samples %d px wide", samples), err)
 	}
@@ -267,14 +267,14 @@ func TestBrowserExplorer(t *testing.T) {
 	if err != nil {
 		fail("saving a bookmark", err)
 	}
-	bm, err := poll[string](bctx, `(() => { const o = [...document.querySelectorAll('#bookmarks option')].find(o => o.textContent === 'my view'); return o && o.value; })()`, 10*time.Second)
+	bm, err := poll[string](bctx, `(() => { const o = [...document.querySelectorAll('#bookmarks option')].find(o => o.textContent === 'my view'); return o && o.value; })()`, 30*time.Second)
 	if err != nil {
 		fail("bookmark listed", err)
 	}
 	if err := chromedp.Do(bctx, chromedp.SetValue(chromedp.CSS("#bookmarks"), bm), chromedp.Evaluate[chromedp.Void](`document.getElementById('bookmarks').dispatchEvent(new Event('change'))`)); err != nil {
 		fail("restoring a bookmark", err)
 	}
-	if _, err := poll[bool](bctx, `document.getElementById('status').textContent.includes('restored')`, 10*time.Second); err != nil {
+	if _, err := poll[bool](bctx, `document.getElementById('status').textContent.includes('restored')`, 30*time.Second); err != nil {
 		fail("bookmark restored", err)
 	}
 	// Upload a file from the page.
@@ -283,7 +283,7 @@ func TestBrowserExplorer(t *testing.T) {
 	if err := chromedp.Do(bctx, chromedp.SetUploadFiles(chromedp.CSS("#upload"), []string{csv})); err != nil {
 		fail("uploading", err)
 	}
-	if _, err := poll[bool](bctx, `document.querySelectorAll('#dataset option').length === 2 && document.getElementById('status').textContent.includes('projection')`, 20*time.Second); err != nil {
+	if _, err := poll[bool](bctx, `document.querySelectorAll('#dataset option').length === 2 && document.getElementById('status').textContent.includes('projection')`, 30*time.Second); err != nil {
 		fail("uploaded dataset shown", err)
 	}
 	if p := problems(); len(p) > 0 {
