@@ -93,7 +93,7 @@ server/ui/static) instead of the copy built into the binary.`,
 	fs.StringVar(&workspace, "workspace", defaultWorkspace, "workspace folder (created if missing)")
 	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on (non-loopback needs --token)")
 	fs.StringVar(&token, "token", "", "bearer token required on every API call (default $LATENT_TOKEN)")
-	fs.StringVar(&devUI, "dev-ui", "", "serve the explorer's files from this folder (development)")
+	fs.StringVar(&devUI, "dev-ui", "", "serve the explorer's files from this folder, e.g. server/ui/static (development)")
 	fs.StringVar(&cors, "cors", "", "allow API calls from pages of this origin, e.g. https://example.org")
 	fs.Int64Var(&maxUpload, "max-upload", server.DefaultMaxUpload, "largest uploaded file in bytes")
 	return cmd

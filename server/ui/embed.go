@@ -1,7 +1,13 @@
 // Package ui holds the web explorer's files (HTML, CSS and plain JavaScript
-// modules, no build step and nothing fetched from the network) and embeds
-// them in the binary. Package server serves them; "latent serve --dev-ui
-// server/ui" serves the folder from disk instead, for editing.
+// modules in static/: no build step, no framework, nothing fetched from the
+// network) and embeds them in the binary. Package server serves them;
+// "latent serve --dev-ui server/ui/static" serves the folder from disk
+// instead, so that an edit shows on reload.
+//
+// static/scatter.js is the WebGL renderer (points in GPU buffers, a palette
+// texture, picking through an offscreen id framebuffer, a CPU lasso);
+// static/app.js is the page (state, API calls, panels). Both are tested in
+// headless Chromium by package server's browser test.
 package ui
 
 import (
