@@ -773,3 +773,22 @@ func TestEventStreamOutlivesWriteTimeout(t *testing.T) {
 		t.Fatalf("event stream cut short: %q", b)
 	}
 }
+
+func TestDevUI(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "index.html"), []byte("<p>edited page</p>"), 0o644)
+	f := newFixture(t, Config{DevUI: dir})
+	res, b := f.do("GET", "/", nil)
+	if res.StatusCode != 200 || !strings.Contains(string(b), "edited page") {
+		t.Fatalf("dev UI: %d %s", res.StatusCode, b)
+	}
+	// The built-in explorer otherwise.
+	g := newFixture(t, Config{})
+	res, b = g.do("GET", "/app.js", nil)
+	if res.StatusCode != 200 || !strings.Contains(string(b), "import { Scatter }") {
+		t.Fatalf("embedded UI: %d", res.StatusCode)
+	}
+	if _, err := New(Config{Store: f.st, DevUI: filepath.Join(dir, "index.html")}); err == nil {
+		t.Fatal("a file as --dev-ui was accepted")
+	}
+}
