@@ -34,8 +34,8 @@ type indexEntry struct {
 	err   error
 }
 
-// cache keeps up to CacheSize datasets loaded, evicting the least recently
-// used. Loading happens once per dataset even under concurrent requests.
+// cache keeps up to CacheSize datasets (CacheBytes of matrices) loaded,
+// evicting the least recently used. Loading happens once per dataset even under concurrent requests.
 type cache struct {
 	s       *Server
 	mu      sync.Mutex
@@ -83,7 +83,7 @@ func (c *cache) get(ctx context.Context, ref string) (*loaded, error) {
 		if err != nil {
 			e.err = err
 		} else {
-			e.l = &loaded{info: info, d: d, codes: map[string]*codes{}, indexes: map[knn.Metric]*indexEntry{}}
+			e.l = &loaded{info: info, d: d, used: time.Now(), codes: map[string]*codes{}, indexes: map[knn.Metric]*indexEntry{}}
 		}
 		close(e.done)
 		c.mu.Lock()
@@ -110,11 +110,13 @@ func (c *cache) get(ctx context.Context, ref string) (*loaded, error) {
 }
 
 // evict drops the least recently used loaded datasets beyond the cache
-// size. c.mu is held.
+// size or byte budget, but never the most recent one. c.mu is held.
 func (c *cache) evict() {
-	for len(c.entries) > c.s.cfg.CacheSize {
+	for {
 		var oldest string
 		var t time.Time
+		var bytes int64
+		loaded := 0
 		for id, e := range c.entries {
 			select {
 			case <-e.done:
@@ -124,6 +126,8 @@ func (c *cache) evict() {
 			if e.l == nil {
 				continue
 			}
+			loaded++
+			bytes += 4 * int64(len(e.l.d.X.Data))
 			e.l.mu.Lock()
 			u := e.l.used
 			e.l.mu.Unlock()
@@ -131,7 +135,7 @@ func (c *cache) evict() {
 				oldest, t = id, u
 			}
 		}
-		if oldest == "" {
+		if loaded <= 1 || (len(c.entries) <= c.s.cfg.CacheSize && bytes <= c.s.cfg.CacheBytes) {
 			return
 		}
 		delete(c.entries, oldest)

@@ -28,6 +28,7 @@ const (
 	DefaultMaxBody      = 1 << 20 // bytes of a JSON request body
 	DefaultExactMaxRows = 20_000  // neighbour queries are exact up to this many rows
 	DefaultCacheSize    = 8       // datasets held in memory
+	DefaultCacheBytes   = 8 << 30 // bytes of dataset matrices held in memory
 	DefaultJobWorkers   = 1       // jobs that run at once
 )
 
@@ -56,9 +57,12 @@ type Config struct {
 	// the background on first use (exact answers meanwhile). 0 means
 	// DefaultExactMaxRows.
 	ExactMaxRows int
-	// CacheSize is the number of datasets kept loaded; 0 means
-	// DefaultCacheSize.
-	CacheSize int
+	// CacheSize is the number of datasets kept loaded and CacheBytes the
+	// most bytes of their matrices (the least recently used go first; the
+	// one in use always stays); 0 means DefaultCacheSize and
+	// DefaultCacheBytes.
+	CacheSize  int
+	CacheBytes int64
 	// JobWorkers is the number of jobs that run at once; 0 means
 	// DefaultJobWorkers (fits use every core already).
 	JobWorkers int
@@ -101,6 +105,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.CacheSize <= 0 {
 		cfg.CacheSize = DefaultCacheSize
+	}
+	if cfg.CacheBytes <= 0 {
+		cfg.CacheBytes = DefaultCacheBytes
 	}
 	if cfg.JobWorkers <= 0 {
 		cfg.JobWorkers = DefaultJobWorkers

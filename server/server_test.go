@@ -792,3 +792,32 @@ func TestDevUI(t *testing.T) {
 		t.Fatal("a file as --dev-ui was accepted")
 	}
 }
+
+func TestCacheEviction(t *testing.T) {
+	// Room for one 300×64 matrix (76,800 bytes) but not two.
+	f := newFixture(t, Config{CacheBytes: 100_000})
+	ctx := context.Background()
+	other, err := f.st.AddDataset(ctx, "other", "", shapes(300, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := f.srv.cache.get(ctx, f.ds.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.srv.cache.get(ctx, other.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.srv.cache.mu.Lock()
+	_, hasA := f.srv.cache.entries[f.ds.ID]
+	_, hasB := f.srv.cache.entries[other.ID]
+	f.srv.cache.mu.Unlock()
+	if hasA || !hasB {
+		t.Fatalf("after loading a second dataset over budget: first kept %v, second kept %v", hasA, hasB)
+	}
+	// The evicted dataset loads again on demand.
+	again, err := f.srv.cache.get(ctx, f.ds.ID)
+	if err != nil || again == a || again.d.Len() != 300 {
+		t.Fatalf("reload: %v", err)
+	}
+}
