@@ -34,7 +34,9 @@
 //     table shows the mean of max_j d_j / mean_j d_j (and its maximum)
 //     and the mean midpoint ratio; the detail table adds the anchor's
 //     step_ratio = max_j d_j / Σ_j d_j (our ratio / (T − 1)), straightness
-//     and step_cv, as anchors/bench_interp.py defines them.
+//     and step_cv, as anchors/bench_interp.py defines them (TestAnchorInterp
+//     runs that script's code and metrics.Smoothness on the same decoders
+//     and pairs: they agree pair by pair to 3e-6).
 //   - Train/validation gap: from the model card's history, validation
 //     minus training loss at the best epoch, both as reconstruction + KL
 //     (unweighted by β, without the neighbour term); when the card has no
