@@ -34,7 +34,7 @@ func TestNNDescentRecall(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	n := 6000
 	if testing.Short() {
-		n = 3000
+		n = 2000
 	}
 	x := blobs(rng, n, 24, 20)
 	ctx := context.Background()
@@ -105,7 +105,11 @@ func graphBytes(g *Graph) []byte {
 // graphs; another seed, a different (approximate) graph.
 func TestBuildGraphDeterministic(t *testing.T) {
 	rng := rand.New(rand.NewPCG(15, 16))
-	x := blobs(rng, 5000, 16, 10)
+	n := 5000
+	if testing.Short() {
+		n = 2000
+	}
+	x := blobs(rng, n, 16, 10)
 	ctx := context.Background()
 	build := func(procs int, seed uint64, m Method) []byte {
 		old := runtime.GOMAXPROCS(procs)

@@ -23,19 +23,19 @@ const (
 	InnerProduct
 )
 
-// Metrics lists the metrics by their names, in order.
-var Metrics = []string{"euclidean", "cosine", "ip"}
+// metricNames are the names of the metrics, in order.
+var metricNames = [...]string{"euclidean", "cosine", "ip"}
 
 // String returns the metric's name as ParseMetric accepts it.
 func (m Metric) String() string {
-	if m >= 0 && int(m) < len(Metrics) {
-		return Metrics[m]
+	if m.Valid() {
+		return metricNames[m]
 	}
 	return fmt.Sprintf("Metric(%d)", int(m))
 }
 
 // Valid reports whether m is one of the defined metrics.
-func (m Metric) Valid() bool { return m >= 0 && int(m) < len(Metrics) }
+func (m Metric) Valid() bool { return m >= 0 && int(m) < len(metricNames) }
 
 // ParseMetric returns the metric called s: "euclidean" (or "l2"), "cosine"
 // (or "angular"), "ip" (or "inner", "dot").
@@ -48,7 +48,7 @@ func ParseMetric(s string) (Metric, error) {
 	case "ip", "inner", "inner-product", "dot":
 		return InnerProduct, nil
 	}
-	return 0, fmt.Errorf("unknown metric %q (known: %s)", s, strings.Join(Metrics, ", "))
+	return 0, fmt.Errorf("unknown metric %q (known: %s)", s, strings.Join(metricNames[:], ", "))
 }
 
 // Distance returns the distance between x and y under m, as a Graph would
