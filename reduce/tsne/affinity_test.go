@@ -134,3 +134,58 @@ func TestSymmetrize(t *testing.T) {
 		}
 	}
 }
+
+func TestCuthillMcKeeOrder(t *testing.T) {
+	x := blobs(3, 400, 5, 4, 6)
+	p := affinities(t, x, 10)
+	perm := cuthillMcKee(p)
+	seen := make([]bool, p.n)
+	for _, old := range perm {
+		if seen[old] {
+			t.Fatalf("row %d appears twice", old)
+		}
+		seen[old] = true
+	}
+	if len(perm) != p.n {
+		t.Fatalf("%d rows in the order, want %d", len(perm), p.n)
+	}
+	q := permuted(p, perm)
+	// The relabelled matrix holds the same entries.
+	val := func(m *csr, i, j int) float32 {
+		for e := m.rowPtr[i]; e < m.rowPtr[i+1]; e++ {
+			if int(m.col[e]) == j {
+				return m.val[e]
+			}
+		}
+		return 0
+	}
+	inv := make([]int, p.n)
+	for nw, old := range perm {
+		inv[old] = nw
+	}
+	bandwidth, before := 0, 0
+	for i := 0; i < p.n; i++ {
+		for e := p.rowPtr[i]; e < p.rowPtr[i+1]; e++ {
+			j := int(p.col[e])
+			if got := val(q, inv[i], inv[j]); got != p.val[e] {
+				t.Fatalf("P[%d][%d] = %v, relabelled %v", i, j, p.val[e], got)
+			}
+			bandwidth = max(bandwidth, abs(inv[i]-inv[j]))
+			before = max(before, abs(i-j))
+		}
+		if q.rowPtr[inv[i]+1]-q.rowPtr[inv[i]] != p.rowPtr[i+1]-p.rowPtr[i] {
+			t.Fatalf("row %d changed length", i)
+		}
+	}
+	// Four clusters of 100: neighbours end up within a cluster's span.
+	if bandwidth > 150 || bandwidth >= before {
+		t.Errorf("bandwidth %d after reordering, %d before", bandwidth, before)
+	}
+}
+
+func abs(a int) int {
+	if a < 0 {
+		return -a
+	}
+	return a
+}

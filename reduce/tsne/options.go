@@ -141,8 +141,9 @@ type Options struct {
 	// Neighbors is the number of nearest neighbours affinities are
 	// computed over; 0 means min(n−1, ⌊3·max perplexity⌋).
 	Neighbors int
-	// KNN picks the neighbour search (knn.Auto: exact when cheap,
-	// NN-descent otherwise). Either is deterministic for a seed.
+	// KNN picks the neighbour search; knn.Auto means exact up to
+	// n²·d = 1e12 (140,000 rows of 50 values), NN-descent beyond. Either
+	// is deterministic for a seed.
 	KNN knn.Method
 	// PCAComponents, when positive and below the number of columns,
 	// reduces the input to that many principal components before the

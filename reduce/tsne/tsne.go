@@ -18,6 +18,14 @@ const (
 	streamPadding = 2
 )
 
+// exactKNNBudget is the largest n²·d for which Fit, with Options.KNN
+// left at knn.Auto, finds neighbours exactly rather than by NN-descent:
+// 140,000 rows of 50 values. At t-SNE's k = 90 the exact search is both
+// faster and far smaller than NN-descent on the project machine
+// (Fashion-MNIST, 70,000 × 50: 15 s and 0.6 GB peak against 27 s and
+// 3.7 GB of CPU time and memory), and exact.
+const exactKNNBudget = 1e12
+
 // initStd is the standard deviation of the initial embedding (openTSNE's).
 const initStd = 1e-4
 
@@ -89,7 +97,11 @@ func Fit(ctx context.Context, x *mat32.Dense, opt Options) (*Model, error) {
 	}
 	m.ref = ref
 
-	g, err := knn.BuildGraph(ctx, ref, c.k, knn.GraphOptions{Method: c.KNN, Seed: c.Seed, Progress: c.Progress})
+	method := c.KNN
+	if method == knn.Auto && float64(ref.Rows)*float64(ref.Rows)*float64(ref.Cols) <= exactKNNBudget {
+		method = knn.ExactMethod
+	}
+	g, err := knn.BuildGraph(ctx, ref, c.k, knn.GraphOptions{Method: method, Seed: c.Seed, Progress: c.Progress})
 	if err != nil {
 		return nil, fmt.Errorf("tsne: neighbours: %w", err)
 	}
@@ -116,7 +128,14 @@ func Fit(ctx context.Context, x *mat32.Dense, opt Options) (*Model, error) {
 	case FFT:
 		rep = newFFTRepeller(n, c.Dims, c.DoF, c.GridSpacing, c.InterpPoints)
 	}
-	o := newOptimizer(p, y, c.Dims, c.DoF, c.MaxStepNorm, rep)
+	// Optimise in the cache-friendly order (see order.go).
+	perm := cuthillMcKee(p)
+	p = permuted(p, perm)
+	yp := make([]float64, len(y))
+	for nw, old := range perm {
+		copy(yp[nw*c.Dims:(nw+1)*c.Dims], y[int(old)*c.Dims:])
+	}
+	o := newOptimizer(p, yp, c.Dims, c.DoF, c.MaxStepNorm, rep)
 	phases := c.phases()
 	m.kl, err = o.run(ctx, phases, c.Progress)
 	if err != nil {
@@ -126,8 +145,10 @@ func Fit(ctx context.Context, x *mat32.Dense, opt Options) (*Model, error) {
 		m.iters += ph.iters
 	}
 	m.emb = mat32.New(n, c.Dims)
-	for i, v := range y {
-		m.emb.Data[i] = float32(v)
+	for nw, old := range perm {
+		for a := 0; a < c.Dims; a++ {
+			m.emb.Data[int(old)*c.Dims+a] = float32(yp[nw*c.Dims+a])
+		}
 	}
 	return m, nil
 }
