@@ -85,8 +85,8 @@ func load(dir string, n int) (*dataset.Dataset, error) {
 
 type result struct {
 	pcaS, tsneS, cpuS, kl, trust, acc float64
-	iters                       int
-	method                      string
+	iters                             int
+	method                            string
 }
 
 func run(af anchor.Flags, dir string, n int, seed uint64, method tsne.Method, trust bool, runs int, verbose bool) error {

@@ -585,4 +585,3 @@ func (r *fftRepeller) repel1(dst, y []float64) float64 {
 	}
 	return z
 }
-
