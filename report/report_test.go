@@ -504,3 +504,15 @@ func TestDeterministic(t *testing.T) {
 }
 
 func errNotImage() error { return fmt.Errorf("viz: rows of 8 values: %w", viz.ErrNotImage) }
+
+// BenchmarkBuild times a comparison report on the 2,000 fixture rows with
+// every map (small models, so the report's own work dominates).
+func BenchmarkBuild(b *testing.B) {
+	d, ae, vae := testData(b, 2000)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Build(context.Background(), d, []Subject{{"ae", ae}, {"vae", vae}}, Options{Seed: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
