@@ -170,6 +170,11 @@ func hostPort(s string, defaultPort int) (string, error) {
 	if host == "" {
 		return "", fmt.Errorf("address %q: no host", s)
 	}
+	for _, r := range host {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(".-_:%", r)) {
+			return "", fmt.Errorf("address %q: %q is not a host name or IP address", s, host)
+		}
+	}
 	if p, err := strconv.Atoi(port); err != nil || p <= 0 || p > 65535 {
 		return "", fmt.Errorf("address %q: port %q out of range", s, port)
 	}

@@ -58,6 +58,8 @@ func TestParseURL(t *testing.T) {
 		{"weaviate://a:1?key_env=", "empty key_env"},
 		{"weaviate://a:1?color=red", `unknown parameter "color"`},
 		{"weaviate://a:1?%zz", "query"},
+		{"weaviate://[ 0]:1", "not a host name"},
+		{"weaviate://a b:1", "not a host name"},
 	}
 	for _, c := range bad {
 		_, err := ParseURL(c.in)

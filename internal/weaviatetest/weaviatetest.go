@@ -154,7 +154,6 @@ type Options struct {
 
 // Cluster is a running set of nodes.
 type Cluster struct {
-	t     testing.TB
 	bin   string
 	dir   string
 	key   string
@@ -178,29 +177,54 @@ type Node struct {
 	restarted  bool
 }
 
-// Start starts a cluster on loopback and waits until every node is ready
-// and, for several nodes, sees the others. The processes are killed and
-// their data removed when t ends; the logs of a failed test are printed.
+// Start starts a cluster on loopback (see Launch) in a temporary folder
+// of t, skipping t when the server cannot be built. The processes are
+// killed when t ends; the logs of a failed test are printed.
 func Start(t testing.TB, opt Options) *Cluster {
 	t.Helper()
-	bin := Require(t)
-	n := max(opt.Nodes, 1)
-	c := &Cluster{t: t, bin: bin, dir: t.TempDir(), key: opt.APIKey}
+	Require(t)
+	c, err := Launch(t.TempDir(), opt)
+	if err != nil {
+		t.Fatalf("weaviatetest: %v", err)
+	}
 	t.Cleanup(func() {
-		for _, nd := range c.Nodes {
-			nd.Kill()
-		}
+		c.Close()
 		if t.Failed() {
 			for _, nd := range c.Nodes {
 				t.Logf("log of %s:\n%s", nd.Name, nd.LogTail(4000))
 			}
 		}
 	})
+	return c
+}
+
+// Launch starts a cluster on loopback with its data and logs in dir, and
+// waits until every node is ready and, for several nodes, sees the others.
+// Close stops it.
+func Launch(dir string, opt Options) (*Cluster, error) {
+	bin, err := Binary()
+	if err != nil {
+		return nil, err
+	}
+	n := max(opt.Nodes, 1)
+	c := &Cluster{bin: bin, dir: dir, key: opt.APIKey}
+	ok := false
+	defer func() {
+		if !ok {
+			c.Close()
+		}
+	}()
 	type ports struct{ http, grpc, gossip, raft int }
 	ps := make([]ports, n)
 	taken := map[int]bool{}
 	for i := range ps {
-		ps[i] = ports{http: freePort(t, taken, 1), grpc: freePort(t, taken, 1), gossip: freePort(t, taken, 2), raft: freePort(t, taken, 2)}
+		var p [4]int
+		for j, span := range []int{1, 1, 2, 2} {
+			if p[j], err = freePort(taken, span); err != nil {
+				return nil, err
+			}
+		}
+		ps[i] = ports{http: p[0], grpc: p[1], gossip: p[2], raft: p[3]}
 	}
 	var raftJoin []string
 	for i := range n {
@@ -254,13 +278,13 @@ func Start(t testing.TB, opt Options) *Cluster {
 		}
 		c.Nodes = append(c.Nodes, nd)
 		if err := nd.start(); err != nil {
-			t.Fatalf("weaviatetest: starting %s: %v", nd.Name, err)
+			return nil, fmt.Errorf("starting %s: %w", nd.Name, err)
 		}
 		if i == 0 && n > 1 {
 			// The others join through the first node's memberlist port:
 			// it must be listening before they start, or they give up.
 			if err := nd.waitListening(nd.gossip, 90*time.Second); err != nil {
-				t.Fatalf("weaviatetest: %v", err)
+				return nil, err
 			}
 		}
 	}
@@ -276,14 +300,25 @@ func Start(t testing.TB, opt Options) *Cluster {
 	}
 	for _, nd := range c.Nodes {
 		if err := nd.WaitReady(90 * time.Second); err != nil {
-			t.Fatalf("weaviatetest: %v", err)
+			return nil, err
 		}
 	}
 	if err := c.WaitHealthy(90 * time.Second); err != nil {
-		t.Fatalf("weaviatetest: %v", err)
+		return nil, err
 	}
-	return c
+	ok = true
+	return c, nil
 }
+
+// Close kills every node.
+func (c *Cluster) Close() {
+	for _, nd := range c.Nodes {
+		nd.Kill()
+	}
+}
+
+// Dir returns the folder of the nodes' data and logs.
+func (c *Cluster) Dir() string { return c.dir }
 
 // Hosts returns the REST addresses of the nodes.
 func (c *Cluster) Hosts() []string {
@@ -459,6 +494,19 @@ func (n *Node) waitListening(addr string, timeout time.Duration) error {
 	return fmt.Errorf("%s: %s not listening within %v:\n%s", n.Name, addr, timeout, n.LogTail(3000))
 }
 
+// CPUTime returns the CPU time the node's current process has used (Linux
+// only), for benchmarks on a busy machine where wall time says more about
+// the neighbours than about the work.
+func (n *Node) CPUTime() (time.Duration, error) {
+	n.mu.Lock()
+	cmd := n.cmd
+	n.mu.Unlock()
+	if cmd == nil || cmd.Process == nil {
+		return 0, fmt.Errorf("%s is not running", n.Name)
+	}
+	return cpuTime(cmd.Process.Pid)
+}
+
 // Running reports whether the node's process is alive.
 func (n *Node) Running() bool {
 	n.mu.Lock()
@@ -517,12 +565,11 @@ func (n *Node) LogTail(max int) string {
 
 // freePort returns a port p on 127.0.0.1 such that p..p+span−1 are free
 // for TCP (and UDP, which memberlist also uses) and not already taken.
-func freePort(t testing.TB, taken map[int]bool, span int) int {
-	t.Helper()
+func freePort(taken map[int]bool, span int) (int, error) {
 	for try := 0; try < 200; try++ {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			t.Fatalf("weaviatetest: no free port: %v", err)
+			return 0, fmt.Errorf("no free port: %w", err)
 		}
 		p := l.Addr().(*net.TCPAddr).Port
 		l.Close()
@@ -537,11 +584,10 @@ func freePort(t testing.TB, taken map[int]bool, span int) int {
 			for q := p; q < p+span; q++ {
 				taken[q] = true
 			}
-			return p
+			return p, nil
 		}
 	}
-	t.Fatalf("weaviatetest: no run of %d free ports", span)
-	return 0
+	return 0, fmt.Errorf("no run of %d free ports", span)
 }
 
 func portFree(p int) bool {
