@@ -6,9 +6,11 @@
 //     -rows × -dim vectors (a seeded mixture of 100 Gaussian clusters) into
 //     one node and into three nodes (three shards, one replica), HNSW built
 //     as objects arrive (Weaviate's default);
+//
 //   - queries: latency p50/p99 of -queries nearVector queries (k=10) sent
 //     one at a time, the throughput with -concurrency in flight, and
 //     recall@10 against latent's exact search;
+//
 //   - stream: out-of-core UMAP (or -method) of -stream-rows × -stream-dim
 //     points written to a .npy file a batch at a time (about 2 GB for 10M ×
 //     50, deleted afterwards): fit on -sample rows, transform the rest in
@@ -17,9 +19,9 @@
 //     anchor, umap-learn fits the same sample and transforms -anchor-rows
 //     rows of the same file (memory-mapped), for rows/s side by side.
 //
-//	go run ./bench/weaviate                           # everything (long)
-//	go run ./bench/weaviate -skip-stream -rows 200000  # import and queries only
-//	go run ./bench/weaviate -skip-import -skip-anchor  # stream only
+//     go run ./bench/weaviate                           # everything (long)
+//     go run ./bench/weaviate -skip-stream -rows 200000  # import and queries only
+//     go run ./bench/weaviate -skip-import -skip-anchor  # stream only
 package main
 
 import (
