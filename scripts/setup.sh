@@ -27,7 +27,10 @@ weaviate_built="$(cat "$weaviate_bin/weaviate-server.version" 2>/dev/null || ech
 if [ ! -x "$weaviate_bin/weaviate-server" ] || [ "$weaviate_built" != "$weaviate_version" ]; then
 	echo "setup: building weaviate-server $weaviate_version into $weaviate_bin (once; takes minutes)" >&2
 	mkdir -p "$weaviate_bin"
-	(cd "${TMPDIR:-/tmp}" && GOBIN="$weaviate_bin" GOFLAGS=-buildvcs=false go install "github.com/weaviate/weaviate/cmd/weaviate-server@$weaviate_version") &&
-		echo "$weaviate_version" >"$weaviate_bin/weaviate-server.version" ||
-		echo "setup: could not build weaviate-server; the Weaviate tests will be skipped" >&2
+	if (cd "${TMPDIR:-/tmp}" && GOBIN="$weaviate_bin" GOFLAGS=-buildvcs=false go install "github.com/weaviate/weaviate/cmd/weaviate-server@$weaviate_version") >"$weaviate_bin/build.log" 2>&1; then
+		echo "$weaviate_version" >"$weaviate_bin/weaviate-server.version"
+	else
+		tail -5 "$weaviate_bin/build.log" >&2
+		echo "setup: could not build weaviate-server (log: $weaviate_bin/build.log); the Weaviate tests will be skipped" >&2
+	fi
 fi
