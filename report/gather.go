@@ -273,12 +273,13 @@ func (b *builder) choose() picks {
 			}
 		}
 		p.recon = append(first, second...)
-	} else {
+	}
+	if len(p.recon) == 0 { // no labels, or no labelled row
 		p.recon = order[:min(n, reconMax)]
 	}
 	for k := 0; k+1 < len(order) && len(p.pairs) < interpPairs; k += 2 {
 		a, c := order[k], order[k+1]
-		if d.HasLabels() && d.Labels[a] == d.Labels[c] {
+		if d.HasLabels() && d.Labels[a] == d.Labels[c] && d.Labels[a] != dataset.NoLabel {
 			continue
 		}
 		p.pairs = append(p.pairs, [2]int{a, c})

@@ -516,3 +516,18 @@ func BenchmarkBuild(b *testing.B) {
 		}
 	}
 }
+
+// Labels that are all missing: the views fall back to unlabelled ones.
+func TestNoLabelledRows(t *testing.T) {
+	d, ae, _ := testData(t, 100) // a copy: Subset copies the labels
+	for i := range d.Labels {
+		d.Labels[i] = dataset.NoLabel
+	}
+	r, err := Build(context.Background(), d, []Subject{{"ae", ae}}, Options{Methods: []string{PCA}, SmoothPairs: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := r.Models[0]; m.Recon == nil || m.Interp == nil || m.Metrics.KNNAccuracy != nil {
+		t.Errorf("recon %v, interp %v, kNN accuracy %v", m.Recon, m.Interp, m.Metrics.KNNAccuracy)
+	}
+}
