@@ -53,15 +53,16 @@
 // other in memory, which matters once the data outgrow the caches.
 //
 // NN-descent rather than an HNSW-based graph (build an index, then query
-// every point) was chosen by measurement (bench/knn -graph, 2 threads, k=15,
-// recall against exact search on 1,000 sampled rows): on the 70,000
-// Fashion-MNIST images NN-descent took 13.4 s at recall 0.9935, the
-// HNSW-based graph (M=16, ef_construction=100, ef=30) 118.9 s at 0.9869 —
-// and only NN-descent parallelises without losing determinism. Against
-// pynndescent on the same 200,000 clustered 50-d points (max_candidates=60,
-// 2 threads): 4.7 CPU-s for recall 0.9982 against pynndescent's 14.4 CPU-s
-// for 0.9977; on isotropic 50-d clusters, where exact neighbours are
-// nearly equidistant, 7.8 CPU-s for 0.911 against 20.5 CPU-s for 0.928.
-// On 1,000,000 generated 50-d points (bench/knn's blobs) it reaches recall
-// 0.992.
+// every point) was chosen by measurement (bench/knn -graph, k=15, recall
+// against exact search on 1,000 sampled rows, CPU seconds because the
+// shared machine's wall times swing 5×): on the 70,000 Fashion-MNIST images
+// NN-descent costs 5.2 CPU-s at recall 0.9935, the HNSW-based graph (M=16,
+// ef_construction=100, ef=30) 29.0 CPU-s at 0.9870 — and only NN-descent
+// parallelises without losing determinism. On 1,000,000 generated 50-d
+// points (bench/knn's blobs) it costs 28.7 CPU-s at recall 0.9923 (an
+// estimated 15 s of wall time on two idle cores). Against pynndescent on the same 200,000
+// clustered 50-d points (max_candidates=60, 2 threads): 4.7 CPU-s for
+// recall 0.9982 against pynndescent's 14.4 CPU-s for 0.9977; on isotropic
+// 50-d clusters, where exact neighbours are nearly equidistant, 7.8 CPU-s
+// for 0.911 against 20.5 CPU-s for 0.928.
 package knn
