@@ -49,7 +49,8 @@
 //
 // Verdicts compare the two models' values of each ranked metric (higher or
 // lower is better, as each row says); values within EvenTolerance of each
-// other (relative) are called even. The smoothness and midpoint rows are
+// other (relative; for the train/validation gap, relative to the training
+// loss) are called even. The smoothness and midpoint rows are
 // averages over the same random pairs for both models, so their verdict is
 // a paired one: even unless the mean of the per-pair differences exceeds
 // twice its standard error. Descriptive rows (KL, active units, training

@@ -226,12 +226,17 @@ func TestVerdict(t *testing.T) {
 		{Info, 1, 2, "not ranked"},
 		{Lower, -3, -1, "A is better"},
 	} {
-		if got := verdict(c.better, "A", "B", &c.a, &c.b); got != c.want {
+		if got := verdict(c.better, "A", "B", &c.a, &c.b, 0); got != c.want {
 			t.Errorf("%s %g vs %g: %q, want %q", c.better, c.a, c.b, got, c.want)
 		}
 	}
+	// A gap of 1.97 against 1.96 nats is even on losses of 240.
+	g1, g2 := 1.97, 1.96
+	if got := verdict(Lower, "A", "B", &g1, &g2, 240); !strings.HasPrefix(got, "even") {
+		t.Errorf("gap: %q", got)
+	}
 	x := 1.0
-	if got := verdict(Lower, "A", "B", &x, nil); !strings.Contains(got, "not comparable") {
+	if got := verdict(Lower, "A", "B", &x, nil, 0); !strings.Contains(got, "not comparable") {
 		t.Errorf("missing value: %q", got)
 	}
 	// Paired: a consistent small difference is significant, noise is not.

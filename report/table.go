@@ -51,6 +51,10 @@ type metricDef struct {
 	// (the same pairs for every model), so the verdict can tell a
 	// difference from sampling noise.
 	paired func(*ModelReport) []float64
+	// scale, when not nil, is the magnitude EvenTolerance is relative to
+	// (for a difference such as the gap, the losses it is a difference
+	// of), instead of the values themselves.
+	scale func(*ModelReport) float64
 }
 
 func f64(v float64) *float64 { return &v }
@@ -171,6 +175,12 @@ func definitions(s Settings) []metricDef {
 					return "—", nil
 				}
 				return fmt.Sprintf("%+.2f (%.2f vs %.2f)", *m.Metrics.Gap, *m.Metrics.HeldOutLoss, *m.Metrics.TrainLoss), m.Metrics.Gap
+			},
+			scale: func(m *ModelReport) float64 {
+				if m.Metrics.TrainLoss == nil {
+					return 0
+				}
+				return math.Abs(*m.Metrics.TrainLoss)
 			}},
 		metricDef{key: "training_time", name: "Training time", better: Info,
 			def: "Wall-clock time of training, from the model card.",
@@ -201,7 +211,11 @@ func table(r *Report, s Settings) []Row {
 		}
 		if len(r.Models) == 2 {
 			a, b := r.Models[0], r.Models[1]
-			row.Verdict = verdict(d.better, a.Name, b.Name, row.Raw[0], row.Raw[1])
+			var scale float64
+			if d.scale != nil {
+				scale = max(d.scale(a), d.scale(b))
+			}
+			row.Verdict = verdict(d.better, a.Name, b.Name, row.Raw[0], row.Raw[1], scale)
 			if d.paired != nil && row.Raw[0] != nil && row.Raw[1] != nil {
 				if v := pairedVerdict(d.better, a.Name, b.Name, d.paired(a), d.paired(b)); v != "" {
 					row.Verdict = v
@@ -213,8 +227,10 @@ func table(r *Report, s Settings) []Row {
 	return rows
 }
 
-// verdict says which of two values is better in one line.
-func verdict(better, na, nb string, a, b *float64) string {
+// verdict says which of two values is better in one line. They are even
+// when they differ by less than EvenTolerance times scale, or times the
+// larger of them when scale is 0.
+func verdict(better, na, nb string, a, b *float64, scale float64) string {
 	if better == Info {
 		return "not ranked"
 	}
@@ -222,7 +238,10 @@ func verdict(better, na, nb string, a, b *float64) string {
 		return "not comparable (measured for one model only)"
 	}
 	x, y := *a, *b
-	if math.Abs(x-y) <= EvenTolerance*max(math.Abs(x), math.Abs(y)) {
+	if scale == 0 {
+		scale = max(math.Abs(x), math.Abs(y))
+	}
+	if math.Abs(x-y) <= EvenTolerance*scale {
 		return "even (within 0.5%)"
 	}
 	win := na
