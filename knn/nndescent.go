@@ -12,7 +12,9 @@ import (
 )
 
 // NNDescentOptions tune the approximate graph builder. Zero fields take the
-// documented defaults.
+// documented defaults. Whatever k is asked for, the builder keeps at least
+// 10 neighbours per point while it refines (small lists converge poorly)
+// and returns the best k.
 type NNDescentOptions struct {
 	// Trees is the number of random-projection trees whose leaves seed the
 	// graph. Default: 4 + round(n^0.25)/2, at most 16.
