@@ -24,7 +24,7 @@ import (
 // and aggregate calls, with injectable faults.
 type fake struct {
 	pb.UnimplementedWeaviateServer
-	t    *testing.T
+	t    testing.TB
 	key  string
 	rest *httptest.Server
 	grpc *grpc.Server
@@ -43,7 +43,7 @@ type fake struct {
 	onBatch func(call int)
 }
 
-func newFake(t *testing.T, key string) *fake {
+func newFake(t testing.TB, key string) *fake {
 	f := &fake{t: t, key: key, classes: map[string]json.RawMessage{}, objects: map[string]*pb.BatchObject{}}
 	f.rest = httptest.NewServer(http.HandlerFunc(f.serveREST))
 	t.Cleanup(f.rest.Close)
