@@ -8,7 +8,6 @@ import (
 	"testing"
 )
 
-
 func TestInfoFixture(t *testing.T) {
 	code, out, errOut := runCLI(t, "info", fixtureImages)
 	if code != 0 {
