@@ -103,7 +103,10 @@ func TestCollection(t *testing.T) {
 	if err != nil || seen != n {
 		t.Fatalf("scan: %d objects, %v", seen, err)
 	}
-	if _, err := os.Stat(ro.Checkpoint); !os.IsNotExist(err) {
-		t.Fatalf("checkpoint left behind: %v", err)
+	if left, _ := filepath.Glob(ro.Checkpoint + "*"); len(left) > 0 {
+		t.Fatalf("checkpoint files left behind: %v", left)
+	}
+	if _, err := os.Stat(out + ".partial"); !os.IsNotExist(err) {
+		t.Fatalf("partial output left behind: %v", err)
 	}
 }

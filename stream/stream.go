@@ -14,6 +14,7 @@ import (
 
 	"github.com/latentlab/latent/dataset"
 	"github.com/latentlab/latent/formats/npy"
+	"github.com/latentlab/latent/formats/safetensors"
 	"github.com/latentlab/latent/internal/atomicfile"
 	"github.com/latentlab/latent/mat32"
 	"github.com/latentlab/latent/progress"
@@ -57,10 +58,12 @@ type Options struct {
 	// where the first stopped (see weaviate.Checkpoint). It is removed
 	// when the projection completes.
 	Checkpoint string
-	// Model, when not empty, is where the fitted model is saved; a run
-	// that resumes from a checkpoint reads it back instead of fitting
+	// Model, when not empty, is where the fitted model is saved (a
+	// safetensors file, NAME.safetensors, and its JSON config, NAME.json);
+	// a run that resumes from a checkpoint reads it back instead of fitting
 	// again. With a Checkpoint and no Model, the model is kept next to the
-	// checkpoint until the projection completes.
+	// checkpoint (CHECKPOINT.model.safetensors and .json) until the
+	// projection completes.
 	Model string
 	// PCA, UMAP and TSNE tune the fit (Components and Seed come from the
 	// fields above). UMAP nil means umap.DefaultOptions.
@@ -133,7 +136,7 @@ func (o *Options) modelPath() (string, bool) {
 		return o.Model, false
 	}
 	if o.Checkpoint != "" {
-		return o.Checkpoint + ".model", true
+		return o.Checkpoint + ".model.safetensors", true
 	}
 	return "", false
 }
@@ -255,6 +258,7 @@ func (r *run) finish() {
 		os.Remove(r.o.Checkpoint)
 		if mp, scratch := r.o.modelPath(); scratch {
 			os.Remove(mp)
+			os.Remove(safetensors.ConfigPath(mp))
 		}
 	}
 }

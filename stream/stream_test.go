@@ -134,7 +134,7 @@ func TestNPYResume(t *testing.T) {
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Fatalf("output exists after an interrupted run: %v", err)
 	}
-	for _, p := range []string{o.Checkpoint, o.Checkpoint + ".model", out + ".partial"} {
+	for _, p := range []string{o.Checkpoint, o.Checkpoint + ".model.safetensors", o.Checkpoint + ".model.json", out + ".partial"} {
 		if _, err := os.Stat(p); err != nil {
 			t.Fatalf("after the interruption: %v", err)
 		}
@@ -152,10 +152,10 @@ func TestNPYResume(t *testing.T) {
 	if !bytes.Equal(a, b) {
 		t.Fatal("the resumed output differs from the uninterrupted one")
 	}
-	for _, p := range []string{o.Checkpoint, o.Checkpoint + ".model", out + ".partial"} {
-		if _, err := os.Stat(p); !os.IsNotExist(err) {
-			t.Fatalf("%s left behind: %v", p, err)
-		}
+	left, _ := filepath.Glob(filepath.Join(dir, "ck.json*"))
+	left2, _ := filepath.Glob(out + ".*")
+	if len(left)+len(left2) > 0 {
+		t.Fatalf("left behind: %v %v", left, left2)
 	}
 	y := readNPY(t, out)
 	if y.Rows != n || y.Cols != 2 {
