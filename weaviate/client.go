@@ -18,6 +18,7 @@ import (
 
 	pb "github.com/weaviate/weaviate/grpc/generated/protocol/v1"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
@@ -166,6 +167,12 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		conn, err := grpc.NewClient(gaddrs[i],
 			grpc.WithTransportCredentials(insecure.NewCredentials()),
 			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(1<<30), grpc.MaxCallSendMsgSize(1<<30)),
+			// Reconnect to a node that comes back within seconds, not
+			// gRPC's default of up to two minutes.
+			grpc.WithConnectParams(grpc.ConnectParams{
+				Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 3 * time.Second},
+				MinConnectTimeout: cfg.DialTimeout,
+			}),
 			grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
 				return dialer.DialContext(ctx, "tcp", addr)
 			}))
