@@ -7,15 +7,17 @@
 //
 // gonum's dsp/fourier (a port of FFTPACK) transforms one vector at a time
 // and reaches about 0.3–0.6 GFLOP/s (5·N·log₂N per transform) at the lengths
-// t-SNE needs (360–1200) on the project machine; the gradient needs four
-// two-dimensional transforms of such sizes per iteration, a thousand
+// t-SNE needs (200–2000) on the project machine; the gradient needs two
+// two-dimensional convolutions of such sizes per iteration, a thousand
 // iterations per fit. This package instead runs each butterfly across a row
-// of columns with a twiddle that is constant for the row (the inner loop is
-// a plain streaming loop the compiler keeps in registers), never permutes
-// (the forward transform leaves its output in digit-reversed order and the
-// inverse takes it in that order, which is all a convolution needs), and
-// prunes the zero padding of a linear convolution. BenchmarkConv2 compares
-// it with the same convolution done with gonum.
+// of columns with a twiddle that is constant for the row (a streaming inner
+// loop, in AVX2/FMA assembly for radix 2, 3, 4 and 5 on amd64, two complex
+// values per instruction; in Go elsewhere and under the purego tag), never
+// permutes (the forward transform leaves its output in digit-reversed order
+// and the inverse takes it in that order, which is all a convolution
+// needs), and prunes the zero padding of a linear convolution.
+// BenchmarkConv2 compares it with the same convolution done with gonum:
+// at 180×180, 0.75 ms against 11 ms of CPU time.
 //
 // # Conventions
 //
