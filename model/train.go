@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/latentlab/latent/dataset"
@@ -106,6 +107,13 @@ func (o *TrainOptions) check() error {
 	case "auto", dataset.NormNone, dataset.NormScale, dataset.NormStandardize:
 	default:
 		return fmt.Errorf("model: unknown normalisation %q (want auto, none, scale or standardize)", o.Normalize)
+	}
+	if o.Out != "" {
+		// Fail now rather than after the first epoch.
+		dir := filepath.Dir(WeightsPath(o.Out))
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return fmt.Errorf("model: cannot write %s: folder %s does not exist", WeightsPath(o.Out), dir)
+		}
 	}
 	return nil
 }

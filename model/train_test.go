@@ -232,6 +232,7 @@ func TestTrainBadInput(t *testing.T) {
 		{"epochs", d, vae, TrainOptions{Epochs: -1}, "-1 epochs"},
 		{"lr", d, vae, TrainOptions{LR: math.NaN()}, "learning rate NaN"},
 		{"normalize", d, vae, TrainOptions{Normalize: "log"}, `unknown normalisation "log"`},
+		{"out folder", d, vae, TrainOptions{Out: "/no/such/folder/m"}, "folder /no/such/folder does not exist"},
 		{"bernoulli range", big, bern, TrainOptions{Normalize: "none"}, "needs values in [0, 1]"},
 		{"beta", d, func() Config { c := vae; c.Beta = -1; return c }(), TrainOptions{}, "beta -1"},
 		{"activation", d, func() Config { c := vae; c.Activation = "gelu"; return c }(), TrainOptions{}, `unknown activation "gelu"`},
