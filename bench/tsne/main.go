@@ -51,12 +51,13 @@ func main() {
 	method := flag.String("method", "auto", "gradient method (auto, exact, bh, fft)")
 	trust := flag.Bool("trust", true, "compute trustworthiness(10) (on 70,000 rows it takes minutes)")
 	runs := flag.Int("runs", 2, "timed t-SNE runs (around the anchor when it runs)")
+	place := flag.Int("transform", 1000, "place this many test images into the map with Transform (0: none)")
 	verbose := flag.Bool("v", false, "print progress")
 	flag.Parse()
 	mat32.SetThreads(af.Threads)
 	m, err := tsne.ParseMethod(*method)
 	if err == nil {
-		err = run(af, *dir, *n, *seed, m, *trust, *runs, *verbose)
+		err = run(af, *dir, *n, *seed, m, *trust, *runs, *place, *verbose)
 	}
 	if err == nil && *full {
 		err = child(af, *seed, *method)
@@ -89,7 +90,7 @@ type result struct {
 	method                            string
 }
 
-func run(af anchor.Flags, dir string, n int, seed uint64, method tsne.Method, trust bool, runs int, verbose bool) error {
+func run(af anchor.Flags, dir string, n int, seed uint64, method tsne.Method, trust bool, runs, place int, verbose bool) error {
 	wall := time.Now()
 	d, err := load(dir, n)
 	if err != nil {
@@ -106,10 +107,12 @@ func run(af anchor.Flags, dir string, n int, seed uint64, method tsne.Method, tr
 			}
 		}
 	}
+	var model *tsne.Model
+	var proj pca.PCA
 	measure := func() (result, *mat32.Dense, error) {
 		var r result
 		start := time.Now()
-		var p pca.PCA
+		p := &proj
 		x50, err := p.FitTransform(context.Background(), nil, d.X, pca.Options{Components: 50, Solver: pca.SolverRandomized, Seed: seed})
 		if err != nil {
 			return r, nil, err
@@ -124,6 +127,7 @@ func run(af anchor.Flags, dir string, n int, seed uint64, method tsne.Method, tr
 		r.tsneS = time.Since(start).Seconds()
 		r.cpuS = cpuSeconds() - cpu
 		r.kl, r.iters, r.method = m.KL(), m.Iterations(), m.Method().String()
+		model = m
 		fmt.Printf("  run: PCA %.3f s, t-SNE %.3f s (%s; %.3f s of CPU time), KL %.4f\n", r.pcaS, r.tsneS, r.method, r.cpuS, r.kl)
 		return r, m.Embedding(nil), nil
 	}
@@ -159,6 +163,11 @@ func run(af anchor.Flags, dir string, n int, seed uint64, method tsne.Method, tr
 			return err
 		}
 	}
+	if place > 0 && n <= 60000 {
+		if err := placeTest(dir, model, &proj, y, d.Labels, place); err != nil {
+			return err
+		}
+	}
 	fmt.Printf("RESULT tsne latent n=%d threads=%d method=%s pca_time_s=%.3f time_s=%.3f cpu_s=%.3f kl=%.4f n_iter=%d trustworthiness10=%.4f knn10_acc_5fold=%.4f first_run_wall_s=%.1f max_rss_mb=%.0f\n",
 		d.X.Rows, af.Threads, best.method, best.pcaS, best.tsneS, best.cpuS, best.kl, best.iters, best.trust, best.acc, total, rss)
 	if rs == nil {
@@ -177,6 +186,37 @@ func run(af anchor.Flags, dir string, n int, seed uint64, method tsne.Method, tr
 	fmt.Printf("%-26s %12.4f %12.4f\n", "trustworthiness(10)", best.trust, f(sk, "trustworthiness10"))
 	fmt.Printf("%-26s %12.4f %12.4f\n", "10-NN accuracy (5-fold)", best.acc, f(sk, "knn10_acc_5fold"))
 	fmt.Println("(ratio = latent / sklearn, lower is better; targets: time ≤ 0.25×, trustworthiness ≥ 0.99, accuracy ≥ 0.80)")
+	return nil
+}
+
+// placeTest places the first count test images into the map (through the
+// same PCA) and reports the time and how often the nearest training point
+// in the map has the new image's label.
+func placeTest(dir string, m *tsne.Model, p *pca.PCA, ref *mat32.Dense, refLabels []int, count int) error {
+	test, err := formats.Load(filepath.Join(dir, "t10k-images-idx3-ubyte.gz"), formats.Options{MaxRows: count})
+	if err != nil {
+		return err
+	}
+	x50 := p.Transform(nil, test.X)
+	start := time.Now()
+	y, err := m.Transform(context.Background(), nil, x50, tsne.TransformOptions{})
+	if err != nil {
+		return err
+	}
+	secs := time.Since(start).Seconds()
+	ok := 0
+	for i := 0; i < y.Rows; i++ {
+		best, bj := float32(-1), -1
+		for j := 0; j < ref.Rows; j++ {
+			if d := mat32.SqDist(y.Row(i), ref.Row(j)); bj < 0 || d < best {
+				best, bj = d, j
+			}
+		}
+		if refLabels[bj] == test.Labels[i] {
+			ok++
+		}
+	}
+	fmt.Printf("RESULT tsne latent transform rows=%d time_s=%.3f nn_label_agreement=%.4f\n", y.Rows, secs, float64(ok)/float64(y.Rows))
 	return nil
 }
 

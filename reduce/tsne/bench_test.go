@@ -48,6 +48,27 @@ func BenchmarkRepel(b *testing.B) {
 	}
 }
 
+// BenchmarkRepel3D times Barnes-Hut, the three-dimensional method, on a
+// clustered embedding of n points spread over ±spread units.
+func BenchmarkRepel3D(b *testing.B) {
+	for _, c := range []struct {
+		n      int
+		spread float64
+	}{{2000, 20}, {10000, 30}} {
+		y := embedding(5, c.n, 3, c.spread)
+		out := make([]float64, 3*c.n)
+		b.Run(fmt.Sprintf("bh/n=%d", c.n), func(b *testing.B) {
+			rep := newBHRepeller(c.n, 3, DefaultTheta, 1)
+			b.ReportAllocs()
+			cpu := cpuTime()
+			for i := 0; i < b.N; i++ {
+				rep.repel(out, y)
+			}
+			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
+
 // BenchmarkAttract times the attractive term over the sparse affinities
 // of n points (perplexity 30, so about 100–130 entries a row).
 func BenchmarkAttract(b *testing.B) {
