@@ -264,7 +264,15 @@ func (r *bhRepeller) repel(dst, y []float64) float64 {
 		stack := make([]int32, 0, 256)
 		for s := lo; s < hi; s++ {
 			var f [3]float64
-			zi := t.traverse(s, t.ys[s*dims:(s+1)*dims], r.dof, &f, stack)
+			var zi float64
+			switch {
+			case dims == 3 && r.dof == 1:
+				zi = t.traverse3(s, t.ys[3*s:3*s+3], &f, stack)
+			case dims == 2 && r.dof == 1:
+				zi = t.traverse2(s, t.ys[2*s:2*s+2], &f, stack)
+			default:
+				zi = t.traverse(s, t.ys[s*dims:(s+1)*dims], r.dof, &f, stack)
+			}
 			i := int(t.order[s])
 			copy(dst[i*dims:(i+1)*dims], f[:dims])
 			r.z[i] = zi
@@ -328,5 +336,93 @@ func (t *bhTree) traverse(s int, yi []float64, dof float64, f *[3]float64, stack
 			stack = append(stack, c)
 		}
 	}
+	return zi
+}
+
+// traverse3 is traverse for three dimensions and the Cauchy kernel.
+func (t *bhTree) traverse3(s int, yi []float64, f *[3]float64, stack []int32) float64 {
+	x, y, z := yi[0], yi[1], yi[2]
+	var fx, fy, fz, zi float64
+	nodes, ys := t.nodes, t.ys
+	stack = append(stack[:0], 0)
+	for len(stack) > 0 {
+		nd := &nodes[stack[len(stack)-1]]
+		stack = stack[:len(stack)-1]
+		dx, dy, dz := x-nd.com[0], y-nd.com[1], z-nd.com[2]
+		d2 := dx*dx + dy*dy + dz*dz
+		if d2 > nd.r2 && (int32(s) < nd.lo || int32(s) >= nd.hi) {
+			q := 1 / (1 + d2)
+			c := float64(nd.count) * q
+			zi += c
+			c *= q
+			fx += c * dx
+			fy += c * dy
+			fz += c * dz
+			continue
+		}
+		if nd.child < 0 {
+			for k := int(nd.lo); k < int(nd.hi); k++ {
+				if k == s {
+					continue
+				}
+				p := ys[3*k : 3*k+3]
+				dx, dy, dz := x-p[0], y-p[1], z-p[2]
+				q := 1 / (1 + dx*dx + dy*dy + dz*dz)
+				zi += q
+				q *= q
+				fx += q * dx
+				fy += q * dy
+				fz += q * dz
+			}
+			continue
+		}
+		for c := nd.child + nd.nchild - 1; c >= nd.child; c-- {
+			stack = append(stack, c)
+		}
+	}
+	f[0], f[1], f[2] = fx, fy, fz
+	return zi
+}
+
+// traverse2 is traverse for two dimensions and the Cauchy kernel.
+func (t *bhTree) traverse2(s int, yi []float64, f *[3]float64, stack []int32) float64 {
+	x, y := yi[0], yi[1]
+	var fx, fy, zi float64
+	nodes, ys := t.nodes, t.ys
+	stack = append(stack[:0], 0)
+	for len(stack) > 0 {
+		nd := &nodes[stack[len(stack)-1]]
+		stack = stack[:len(stack)-1]
+		dx, dy := x-nd.com[0], y-nd.com[1]
+		d2 := dx*dx + dy*dy
+		if d2 > nd.r2 && (int32(s) < nd.lo || int32(s) >= nd.hi) {
+			q := 1 / (1 + d2)
+			c := float64(nd.count) * q
+			zi += c
+			c *= q
+			fx += c * dx
+			fy += c * dy
+			continue
+		}
+		if nd.child < 0 {
+			for k := int(nd.lo); k < int(nd.hi); k++ {
+				if k == s {
+					continue
+				}
+				p := ys[2*k : 2*k+2]
+				dx, dy := x-p[0], y-p[1]
+				q := 1 / (1 + dx*dx + dy*dy)
+				zi += q
+				q *= q
+				fx += q * dx
+				fy += q * dy
+			}
+			continue
+		}
+		for c := nd.child + nd.nchild - 1; c >= nd.child; c-- {
+			stack = append(stack, c)
+		}
+	}
+	f[0], f[1] = fx, fy
 	return zi
 }
