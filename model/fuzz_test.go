@@ -92,3 +92,31 @@ func TestWriteFuzzCorpus(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseRef: ParseRef never panics, and what it accepts is consistent:
+// a row is non-negative, a label or path is not empty, a code has values.
+func FuzzParseRef(f *testing.F) {
+	for _, s := range []string{"12", "#3", "label:Sneaker", "Sandal", "file:x.npy", "prior:42", "z:1,-0.5,2", "z:", "label:", "-1", "prior:-1", "#", " 7 "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := ParseRef(s, func(p string) bool { return p == "x.npy" })
+		if err != nil {
+			return
+		}
+		switch r.Kind {
+		case RefRow:
+			if r.Row < 0 {
+				t.Fatalf("%q: row %d", s, r.Row)
+			}
+		case RefLabel, RefFile:
+			if r.Name == "" {
+				t.Fatalf("%q: empty name", s)
+			}
+		case RefCode:
+			if len(r.Code) == 0 {
+				t.Fatalf("%q: no values", s)
+			}
+		}
+	})
+}
