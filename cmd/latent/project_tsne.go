@@ -20,7 +20,8 @@ func init() {
 reducing the input to --pca-components 50 principal components (0: none);
 --early-iter 250 iterations at --early-exaggeration 12, then --iter 750;
 learning rate max(rows/exaggeration, 50) unless --tsne-lr is given.
---gradient auto picks fft for 1-2 dims and bh for 3 (exact below 300 rows);
+--gradient auto picks fft for 1 dim and for 2 from 5000 rows, bh otherwise
+(exact up to 300 rows);
 --theta is the Barnes-Hut accuracy, --dof < 1 gives heavier tails and finer
 clusters, --tsne-init pca or random. The same --seed gives the same map at
 any --threads. With --model, new rows are placed into the saved map with

@@ -44,8 +44,8 @@
 //     headroom, so the kernel's spectrum is recomputed only about once
 //     every 15 iterations.
 //
-// Auto uses Exact up to AutoExactMax points, FFT in one and two
-// dimensions and Barnes-Hut in three.
+// Auto uses Exact up to AutoExactMax points, FFT in one dimension and in
+// two from AutoFFTMin points, Barnes-Hut otherwise.
 //
 // # Accuracy of the gradient methods
 //
