@@ -73,7 +73,8 @@ type fftRepeller struct {
 	rowStart []int   // bucket offsets into order
 
 	// One dimension.
-	conv1 *fft.Conv1
+	conv1      *fft.Conv1
+	sigA, sigB []complex128
 }
 
 // kernelCache holds the kernel spectra for one (grid, spacing).
@@ -82,7 +83,11 @@ type kernelCache struct {
 	h        float64
 	k1       []float32 // k^{1+1/α}, complex path
 	k1r, k0r []float32 // k^{1+1/α} and (α ≠ 1) k, real path
-	self     []float64 // the Z kernel at stencil offsets, (2p−1)^dims
+	self     []float64 // the Z kernel at stencil offsets, p^dims
+
+	// One dimension (mx holds the node count): spectra of k^{1+1/α} and,
+	// for α ≠ 1, k.
+	spec1, spec0 []complex128
 }
 
 func newFFTRepeller(n, dims int, dof, spacing float64, p int) *fftRepeller {
@@ -528,20 +533,26 @@ func (r *fftRepeller) repel1(dst, y []float64) float64 {
 	n, p := r.n, r.p
 	lo, hi := bounds(y, n, 1)
 	h, g, _ := r.grid(hi[0]-lo[0], 0)
-	if r.conv1 == nil || r.conv1.Size() != fft.NextSmooth(2*g-1) {
+	kc := &r.kern
+	if r.conv1 == nil || kc.mx != g || kc.h != h {
 		r.conv1 = fft.NewConv1(g, 1)
+		k1, k0 := r.kernels(h)
+		kc.mx, kc.h = g, h
+		kc.spec1 = r.conv1.KernelSpectrum(func(d int) float64 { return k1(float64(d * d)) })
+		if r.dof != 1 {
+			kc.spec0 = r.conv1.KernelSpectrum(func(d int) float64 { return k0(float64(d * d)) })
+		}
+		kc.self = r.selfTable(kc.self, 1, h)
 	}
+	spec1, spec0, self := kc.spec1, kc.spec0, kc.self
 	o := (lo[0]+hi[0])/2 - float64(g-1)*h/2
 	r.stencils(y, 0, o, h, g)
-	k1, k0 := r.kernels(h)
-	spec1 := r.conv1.KernelSpectrum(func(d int) float64 { return k1(float64(d * d)) })
-	var spec0 []complex128
-	if r.dof != 1 {
-		spec0 = r.conv1.KernelSpectrum(func(d int) float64 { return k0(float64(d * d)) })
-	}
 	sq := r.dof == 1
-	sigA := make([]complex128, g) // 1 + i·y
-	sigB := make([]complex128, g) // y² (α = 1) or 1 (against k)
+	r.sigA = grow(r.sigA, g) // 1 + i·y
+	r.sigB = grow(r.sigB, g) // y² (α = 1) or 1 (against k)
+	sigA, sigB := r.sigA, r.sigB
+	clear(sigA)
+	clear(sigB)
 	for i := 0; i < n; i++ {
 		s := int(r.start[i])
 		yi := y[i]
@@ -560,8 +571,6 @@ func (r *fftRepeller) repel1(dst, y []float64) float64 {
 	} else {
 		r.conv1.Convolve(sigB, spec0)
 	}
-	self := r.selfTable(r.kern.self, 1, h)
-	r.kern.self = self
 	for i := 0; i < n; i++ {
 		s := int(r.start[i])
 		r.selfZ[i] = r.selfTerm(self, r.weights[i*p:(i+1)*p], nil)
