@@ -20,6 +20,7 @@ import (
 	"github.com/latentlab/latent/dataset"
 	"github.com/latentlab/latent/mat32"
 	"github.com/latentlab/latent/model"
+	"github.com/latentlab/latent/progress"
 	"github.com/latentlab/latent/viz"
 )
 
@@ -534,5 +535,29 @@ func TestNoLabelledRows(t *testing.T) {
 	}
 	if m := r.Models[0]; m.Recon == nil || m.Interp == nil || m.Metrics.KNNAccuracy != nil {
 		t.Errorf("recon %v, interp %v, kNN accuracy %v", m.Recon, m.Interp, m.Metrics.KNNAccuracy)
+	}
+}
+
+// Cancelling in the middle (here from the progress reports, during the
+// t-SNE map) stops the build with the context's error.
+func TestCancelMidway(t *testing.T) {
+	d, ae, _ := testData(t, 300)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stages []string
+	prog := func(u progress.Update) {
+		if u.Stage == "report" {
+			stages = append(stages, u.Message)
+		}
+		if strings.HasSuffix(u.Message, "t-SNE map") {
+			cancel()
+		}
+	}
+	_, err := Build(ctx, d, []Subject{{"ae", ae}}, Options{Methods: []string{TSNE, UMAP}, SmoothPairs: 5, Progress: prog})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
+	}
+	if last := stages[len(stages)-1]; !strings.HasSuffix(last, "t-SNE map") {
+		t.Errorf("stages %q: went on after cancelling", stages)
 	}
 }
