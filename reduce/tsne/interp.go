@@ -11,32 +11,38 @@ import (
 // term as sums of a smooth kernel against a few "charges" per point,
 //
 //	R_i = y_i·Σ_j K1(y_i−y_j) − Σ_j K1(y_i−y_j)·y_j,   K1 = k^{1+1/α},
-//	Z_i = Σ_j k(y_i−y_j),
+//	Z   = Σ_ij k(y_i−y_j),
 //
 // spreads the charges onto a regular grid with Lagrange interpolation
 // weights, convolves the grid with the kernel sampled on it (a Toeplitz
 // product done by zero-padded FFTs), and interpolates the potentials back
-// at the points with the same weights. For α = 1, k = K1·(1 + d²), so Z_i
-// comes from the same convolution with the charge |y|²:
+// at the points with the same weights. In two dimensions the charges are
+// y₁ + i·y₂ (one complex grid) and 1 (a real grid, half the cost). Z needs
+// no charge of its own: the interpolated kernel K̃ is symmetric, so for
+// α = 1, where k = K1·(1 + d²),
 //
-//	Z_i = (1 + |y_i|²)·φ0 − 2·y_i·φ + φ|y|²
+//	Z = Σ_i [(1 + 2|y_i|²)·φ0_i − 2·y_i·φ_i]      (φ0 from 1, φ from y)
 //
-// and four real charges (1, y₁, y₂, |y|²) are packed into two complex
-// grids. Unlike FIt-SNE, whose stencil is the fixed set of nodes of the
-// point's box, each point uses the InterpPoints grid nodes centred on it,
-// which is more accurate at the same grid size (see DefaultGridSpacing).
+// and for α ≠ 1, Z = ⟨W, k ∗ W⟩ for the unit-charge grid W, read from its
+// spectrum by Parseval's identity. Each point's interpolated interaction
+// with itself (up to a tenth below k(0) = 1) is computed from its weights
+// and subtracted. Unlike FIt-SNE, whose stencil is the fixed set of nodes
+// of the point's box, each point uses the InterpPoints grid nodes centred
+// on it, which is more accurate at the same grid size (see
+// DefaultGridSpacing).
 //
 // Determinism: charges are spread by bands of grid rows, each band adding
 // the points that touch it in (stencil row, index) order, so every grid
 // value is summed in an order fixed by the data alone.
 
 // Grid size limits: at least minGrid nodes per dimension (below, the
-// spacing shrinks, which costs nothing) and at most maxGrid, or 8·√n for
-// n points when that is smaller (beyond, the spacing grows). A converged
-// map of n points spans about 2·√n units, 4·√n nodes at the default
-// spacing, so the cap only bites for maps blown apart by an input without
-// neighbourhood structure, where the FFT would otherwise cost far more
-// than the points are worth.
+// spacing shrinks, which costs nothing) and at most maxGrid (a 2048-point
+// transform, about 200 MB of buffers), or 8·√n for n points when that is
+// smaller; beyond the limit the spacing grows. A converged map of n points
+// spans about 2·√n units, 4·√n nodes at the default spacing, so 8·√n only
+// bites for maps blown apart by an input without neighbourhood structure,
+// where the FFT would otherwise cost far more than the points are worth;
+// maxGrid bites from about 65,000 points.
 const (
 	maxGrid   = 1024
 	minGrid   = 48
