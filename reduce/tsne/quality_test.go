@@ -40,28 +40,30 @@ func TestQualityOnFixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := Fit(context.Background(), d.X, Options{PCAComponents: 50})
-	if err != nil {
-		t.Fatal(err)
-	}
-	y := m.Embedding(nil)
-	tw, err := metrics.Trustworthiness(d.X, y, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	acc, err := metrics.KNNAccuracy(context.Background(), y, d.Labels, metrics.KNNAccuracyOptions{K: 10, Folds: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("latent: KL %.4f, trustworthiness(10) %.4f, 10-NN accuracy %.4f; scikit-learn: KL 0.9046, %.4f, %.4f",
-		m.KL(), tw, acc.Mean, sklearnFixtureTrust, sklearnFixtureAcc)
-	if tw < sklearnFixtureTrust-fixtureTrustTol {
-		t.Errorf("trustworthiness %.4f, want ≥ %.4f (scikit-learn %.4f − %g)", tw, sklearnFixtureTrust-fixtureTrustTol, sklearnFixtureTrust, fixtureTrustTol)
-	}
-	if acc.Mean < sklearnFixtureAcc-fixtureAccTol {
-		t.Errorf("10-NN accuracy %.4f, want ≥ %.4f (scikit-learn %.4f − %g)", acc.Mean, sklearnFixtureAcc-fixtureAccTol, sklearnFixtureAcc, fixtureAccTol)
-	}
-	if m.KL() > 0.9046 {
-		t.Errorf("KL %.4f above scikit-learn's 0.9046", m.KL())
+	for _, method := range []Method{Auto, FFT} {
+		m, err := Fit(context.Background(), d.X, Options{PCAComponents: 50, Method: method})
+		if err != nil {
+			t.Fatal(err)
+		}
+		y := m.Embedding(nil)
+		tw, err := metrics.Trustworthiness(d.X, y, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		acc, err := metrics.KNNAccuracy(context.Background(), y, d.Labels, metrics.KNNAccuracyOptions{K: 10, Folds: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("latent (%v): KL %.4f, trustworthiness(10) %.4f, 10-NN accuracy %.4f; scikit-learn: KL 0.9046, %.4f, %.4f",
+			m.Method(), m.KL(), tw, acc.Mean, sklearnFixtureTrust, sklearnFixtureAcc)
+		if tw < sklearnFixtureTrust-fixtureTrustTol {
+			t.Errorf("%v: trustworthiness %.4f, want ≥ %.4f (scikit-learn %.4f − %g)", m.Method(), tw, sklearnFixtureTrust-fixtureTrustTol, sklearnFixtureTrust, fixtureTrustTol)
+		}
+		if acc.Mean < sklearnFixtureAcc-fixtureAccTol {
+			t.Errorf("%v: 10-NN accuracy %.4f, want ≥ %.4f (scikit-learn %.4f − %g)", m.Method(), acc.Mean, sklearnFixtureAcc-fixtureAccTol, sklearnFixtureAcc, fixtureAccTol)
+		}
+		if m.KL() > 0.9046 {
+			t.Errorf("%v: KL %.4f above scikit-learn's 0.9046", m.Method(), m.KL())
+		}
 	}
 }
