@@ -269,8 +269,7 @@ func (m *Model) Dims() int { return m.emb.Cols }
 // Features returns the number of columns Transform expects.
 func (m *Model) Features() int { return m.features }
 
-// KL returns the KL divergence of the final embedding (NaN for a model
-// loaded from a file that did not record it).
+// KL returns the KL divergence KL(P‖Q) of the final embedding.
 func (m *Model) KL() float64 { return m.kl }
 
 // Iterations returns the number of optimisation iterations run.
