@@ -1,8 +1,11 @@
 // Package metrics judges a latent space or a projection of it: how well a
 // low-dimensional embedding keeps the neighbourhoods of its input
 // (trustworthiness, continuity, kNN preservation), how well classes separate
-// in it (kNN classification accuracy, silhouette score), and how well a model
-// reconstructs its input (mean squared error, binary cross-entropy).
+// in it (kNN classification accuracy, silhouette score), how well a model
+// reconstructs its input (mean squared error, binary cross-entropy), and how
+// evenly a decoder moves along interpolations between codes and how close
+// their midpoints stay to real data (Smoothness; its exact definitions are in
+// its doc comment).
 //
 // Rows are observations. Every function here runs on 70,000 points and more
 // in memory proportional to (block rows)·n, never n×n: pairwise distances are

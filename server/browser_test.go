@@ -5,80 +5,21 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/latentlab/latent/internal/browsertest"
 	"github.com/latentlab/latent/mat32"
 	"github.com/latentlab/latent/progress"
 )
 
-// chromium returns the path of a Chromium to drive, or "" if none.
-func chromium() string {
-	for _, p := range []string{os.Getenv("LATENT_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if p == "" {
-			continue
-		}
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if p, err := exec.LookPath("chromium"); err == nil {
-		return p
-	}
-	return ""
-}
-
-// browser starts headless Chromium with WebGL on SwiftShader (no GPU
-// needed) and collects the page's console errors and warnings, uncaught
-// exceptions and failed loads.
+// browser starts headless Chromium (WebGL on SwiftShader) for t, with a
+// 180-second limit, and returns its context and the page's problems.
 func browser(t *testing.T) (context.Context, func() []string) {
-	path := chromium()
-	if path == "" {
-		t.Skip("chromium is not installed (make test installs Debian's chromium): skipping the browser test")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.Flag("use-angle", "swiftshader"),
-		chromedp.Flag("enable-unsafe-swiftshader", true),
-		chromedp.Flag("ignore-gpu-blocklist", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.WindowSize(1280, 800),
-	)
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelC := chromedp.NewContext(actx)
-	ctx, cancelT := context.WithTimeout(ctx, 180*time.Second)
-	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
-	var mu sync.Mutex
-	var problems []string
-	messages := chromedp.Console(ctx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			switch m.Type {
-			case "error", "warning", "assert":
-			default:
-				if !m.IsException() {
-					continue
-				}
-			}
-			mu.Lock()
-			problems = append(problems, m.String())
-			mu.Unlock()
-		}
-	}()
-	return ctx, func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), problems...)
-	}
+	return browsertest.Start(t, browsertest.Options{Timeout: 180 * time.Second})
 }
 
 // countPainted is page JavaScript that copies the WebGL canvas into a 2-D
