@@ -497,3 +497,49 @@ func FuzzCheckpoint(f *testing.F) {
 		}
 	})
 }
+
+func TestStoreListInfo(t *testing.T) {
+	f := newFake(t, "")
+	ctx := context.Background()
+	c, err := Dial(ctx, f.config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var s Store = c
+	a, err := c.Create(ctx, Spec{Name: "beta", Dim: 3, Metric: knn.Cosine, Meta: []string{"file name", "size"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create(ctx, Spec{Name: "alpha", Dim: 5, Metric: knn.InnerProduct}); err != nil {
+		t.Fatal(err)
+	}
+	// A class that latent did not write is left out of the list.
+	f.mu.Lock()
+	f.classes["Other"] = []byte(`{"class":"Other","properties":[{"name":"title","dataType":["text"]}],"vectorIndexConfig":{"distance":"cosine"}}`)
+	f.mu.Unlock()
+	x, _ := pushData(40, 3)
+	if _, err := a.Push(ctx, MatrixRows(x), Side{}, PushOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	infos, err := s.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(infos) != 2 || infos[0].Name != "Alpha" || infos[1].Name != "Beta" {
+		t.Fatalf("List = %+v", infos)
+	}
+	b := infos[1]
+	if b.Rows != 40 || b.Dim != 3 || b.Metric != knn.Cosine || strings.Join(b.Meta, ",") != "file name,size" || b.Replication != 1 {
+		t.Fatalf("Info(Beta) = %+v", b)
+	}
+	if infos[0].Metric != knn.InnerProduct || infos[0].Rows != 0 {
+		t.Fatalf("Info(Alpha) = %+v", infos[0])
+	}
+	if _, err := s.Info(ctx, "Nothing"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Info of a missing collection: %v", err)
+	}
+	if _, err := s.Info(ctx, "Other"); err == nil || !strings.Contains(err.Error(), "not written by latent push") {
+		t.Fatalf("Info of a foreign class: %v", err)
+	}
+}
