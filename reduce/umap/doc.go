@@ -96,7 +96,9 @@
 // Transform: the new rows' Neighbors nearest training rows (exact for small
 // problems, else a best-first walk of the training neighbour graph joined
 // with its reverse edges, from the nearest of 64 fixed entry rows, keeping
-// 32 candidates: recall ≈ 0.99 on Fashion-MNIST), memberships with the
+// 24 candidates: recall@15 0.979 for the 10,000 Fashion-MNIST test images
+// against the 60,000 training images, 0.987 with 32 candidates at 1.2
+// times the cost), memberships with the
 // local connectivity reduced by one, a start at the membership-weighted
 // mean of the neighbours' embeddings, and the SGD with the training
 // embedding fixed, a quarter of the learning rate and a third of the

@@ -24,7 +24,7 @@ const (
 	searchStarts = 4
 	// searchEf is the length of the result list kept during the walk (at
 	// least k); longer lists find more of the true neighbours.
-	searchEf = 32
+	searchEf = 24
 	// searchSlack lets the walk go on while a candidate is within
 	// (1 + searchSlack) of the worst kept distance (pynndescent's epsilon).
 	searchSlack = 0.1

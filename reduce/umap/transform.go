@@ -222,6 +222,10 @@ func optimizeTransform(ctx context.Context, dst, x, emb *mat32.Dense, g *knn.Gra
 					}
 				}
 				rng := rand.NewPCG(p.seed^0x7472616e73666f72, rowHash(x.Row(i)))
+				if dim == 2 {
+					transformPoint2(cur, idx, eps, next, emb, rng, p)
+					continue
+				}
 				for epoch := 0; epoch < p.epochs; epoch++ {
 					alpha := p.alpha * (1 - float32(epoch)/float32(p.epochs))
 					fe := float32(epoch)
@@ -283,4 +287,53 @@ func rowHash(row []float32) uint64 {
 		h = mix64(h ^ uint64(math.Float32bits(v)))
 	}
 	return h
+}
+
+// transformPoint2 is the transform's SGD of one new point in two
+// dimensions, through lanes.Step like the fit's layout: lane 0 pulls the
+// point towards a training neighbour, lanes 1… push it from random
+// training points.
+func transformPoint2(cur []float32, idx []int32, eps, next []float32, emb *mat32.Dense, rng *rand.PCG, p layoutParams) {
+	nt := uint64(emb.Rows)
+	var lb lanes.Batch
+	lb.SetParams(p.a, p.b, p.gamma)
+	cx, cy := cur[0], cur[1]
+	for epoch := 0; epoch < p.epochs; epoch++ {
+		alpha := p.alpha * (1 - float32(epoch)/float32(p.epochs))
+		fe := float32(epoch)
+		for e, j := range idx {
+			if eps[e] == 0 || next[e] > fe {
+				continue
+			}
+			next[e] += eps[e]
+			lb.CX, lb.CY = cx, cy
+			lb.X[0], lb.Y[0] = emb.Data[2*j], emb.Data[2*j+1]
+			lb.Att[0], lb.Act[0] = -1, -1
+			var gx, gy, sx, sy float32
+			for r, l := 0, 1; r < p.negRate || l == 1; l = 0 {
+				for ; l < 8; l++ {
+					lb.Act[l] = 0
+					if r < p.negRate {
+						k := below(rng.Uint64(), nt)
+						lb.X[l], lb.Y[l], lb.Act[l] = emb.Data[2*k], emb.Data[2*k+1], -1
+						r++
+					}
+				}
+				lanes.Step(&lb)
+				l0 := 0
+				if lb.Att[0] != 0 {
+					gx, gy = lb.OutX[0]*alpha, lb.OutY[0]*alpha
+					l0 = 1
+				}
+				for l := l0; l < 8; l++ {
+					sx += lb.OutX[l]
+					sy += lb.OutY[l]
+				}
+				lb.Att[0] = 0
+			}
+			cx += gx + sx*alpha
+			cy += gy + sy*alpha
+		}
+	}
+	cur[0], cur[1] = cx, cy
 }
