@@ -147,6 +147,22 @@
 // (internal/lanes; plain Go on other CPUs, equal to rounding), which made
 // the layout 1.7 times faster than scalar Go.
 //
+// # Performance
+//
+// bench/umap runs latent and umap-learn 0.5.3 (warm numba, seeded) in the
+// same run on Fashion-MNIST, 2 threads, 15 neighbours, min_dist 0.1; on
+// the shared 2-core project machine (load about 5) it measured:
+//
+//	                         latent      umap-learn
+//	fit 10,000 × 784         4.3 s       13.9 s     trustworthiness(10) 0.9793 vs 0.9792
+//	fit 70,000 × 784         27.5 s      55.3 s     10-NN accuracy 0.780 vs 0.782
+//	  CPU time, all threads  19.1 s      34.5 s
+//	  peak memory (max RSS)  0.91 GB     2.78 GB
+//	transform 10,000 → 60k   2.7 s       8.5 s      held-out 10-NN accuracy 0.769 vs 0.769
+//
+// Of latent's 19 s of CPU for 70,000 rows, the neighbour graph takes 4, the
+// fuzzy set 0.3, the spectral start 2 and the layout 12.
+//
 // # Saved models
 //
 // Save writes a safetensors weights file (training rows, embedding and

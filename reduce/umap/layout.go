@@ -82,7 +82,9 @@ func layoutBlocks(n int) int {
 	return max(1, min(maxBlocks, n/verticesPerBlk))
 }
 
-// rngStream returns the PCG state for block (or point) id in epoch e.
+// rngStream returns the random stream of block id in epoch e: the PCG
+// generator of dataset.NewRand, used directly rather than through a
+// rand.Rand because the layout draws hundreds of millions of numbers.
 func rngStream(seed uint64, e, id int) *rand.PCG {
 	return rand.NewPCG(seed^0x5851f42d4c957f2d, mix64(uint64(e)<<32|uint64(uint32(id))))
 }
