@@ -16,9 +16,9 @@
 // numerical failures are returned as errors, and leave the PCA unfitted;
 // caller bugs (Transform on an unfitted PCA, a dst or input of the wrong
 // shape) panic with a message that starts with "pca:". The same data,
-// options, seed and thread count give bit-identical results; latent's own
-// sums use fixed partitions, but OpenBLAS blocks its products by thread
-// count, so another thread count changes results by float32 rounding.
+// options and seed give bit-identical results at any thread count: latent's
+// own sums use fixed partitions, and mat32 splits its BLAS products into
+// blocks fixed by shape, not by thread count.
 //
 // Explained variances use n − 1 (as scikit-learn); ratios divide by the
 // total variance, the sum of the feature variances, computed exactly in

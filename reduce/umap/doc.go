@@ -24,8 +24,8 @@
 // an unfitted UMAP, a dst of the wrong shape) panic with a message that
 // starts with "umap:". On one machine, the same data, options and seed give
 // a bit-identical embedding and Transform at any GOMAXPROCS (see
-// "Determinism and parallelism"), except with InitPCA, whose BLAS products
-// round by thread count; CPUs with and without AVX2 agree to rounding.
+// "Determinism and parallelism"), whatever the Init; CPUs with and without
+// AVX2 agree to rounding.
 //
 // Duplicate rows are allowed: an exact duplicate is its twin's nearest
 // neighbour at distance 0, gets membership 1, and is pulled onto it while

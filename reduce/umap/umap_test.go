@@ -426,3 +426,29 @@ func TestShapePanics(t *testing.T) {
 		}()
 	}
 }
+
+// TestDeterministicPCAInit checks that the PCA start is as thread-count
+// independent as the others (mat32 blocks its products by shape).
+func TestDeterministicPCAInit(t *testing.T) {
+	d := loadFixture(t)
+	x := d.X.Slice(0, 1200)
+	o := DefaultOptions()
+	o.Seed = 3
+	o.Epochs = 20
+	o.Init = InitPCA
+	var ref []float32
+	for _, p := range []int{1, 3} {
+		withProcs(p, func() {
+			var u UMAP
+			y, err := u.FitTransform(context.Background(), nil, x, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ref == nil {
+				ref = y.Data
+			} else if !slices.Equal(ref, y.Data) {
+				t.Errorf("GOMAXPROCS %d: the PCA-initialised fit differs from GOMAXPROCS 1", p)
+			}
+		})
+	}
+}
