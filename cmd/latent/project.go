@@ -83,6 +83,7 @@ type projectRequest struct {
 	dimsSet   bool   // --dims was given explicitly
 	model     string // apply this saved model instead of fitting
 	saveModel string // save the fitted model here
+	init      string // --init, shared by the methods in sharedFlags["init"]; "" = the method's default
 	seed      uint64
 	progress  progress.Func
 
@@ -219,6 +220,7 @@ Methods:
 	fs.StringVar(&out, "out", "", "write the projection here (.npy, .tsv, .csv, .safetensors, ...)")
 	fs.StringVar(&req.saveModel, "save-model", "", "save the fitted model (NAME.safetensors plus NAME.json)")
 	fs.StringVar(&req.model, "model", "", "apply this saved model instead of fitting")
+	fs.StringVar(&req.init, "init", "", "initial layout: t-SNE pca (default) or random; UMAP spectral (default), random or pca")
 	addLoadFlags(fs, &req.load, "")
 	for _, name := range projectMethodNames() {
 		p := projectMethods[name].new()
@@ -240,11 +242,18 @@ func flagNames(fs *pflag.FlagSet) []string {
 	return n
 }
 
+// sharedFlags are the flags that project defines once for several methods
+// (each method reads them from its projectRequest), with those methods.
+var sharedFlags = map[string][]string{"init": {"tsne", "umap"}}
+
 // checkMethodFlags refuses flags that belong to a method other than the
 // chosen one.
 func checkMethodFlags(fs *pflag.FlagSet, method string, methodFlags map[string][]string) error {
 	var err error
 	fs.Visit(func(f *pflag.Flag) {
+		if users, ok := sharedFlags[f.Name]; ok && !slices.Contains(users, method) && err == nil {
+			err = usagef("--%s applies to --method %s, not %s", f.Name, strings.Join(users, " or "), method)
+		}
 		for owner, names := range methodFlags {
 			if owner != method && slices.Contains(names, f.Name) && err == nil {
 				err = usagef("--%s applies to --method %s, not %s", f.Name, owner, method)

@@ -224,3 +224,10 @@ func TestProjectCancelled(t *testing.T) {
 		}
 	}
 }
+
+func TestProjectInitIsRefusedForPCA(t *testing.T) {
+	code, _, errOut := runCLI(t, "project", "--method", "pca", "--data", fixtureImages, "--init", "random")
+	if code != 2 || !strings.Contains(errOut, "--init applies to --method tsne or umap, not pca") {
+		t.Fatalf("code %d, stderr %q", code, errOut)
+	}
+}

@@ -19,11 +19,11 @@ func init() {
 --perplexity 30 (below rows/3) over 3×perplexity neighbours, found after
 reducing the input to --pca-components 50 principal components (0: none);
 --early-iter 250 iterations at --early-exaggeration 12, then --iter 750;
-learning rate max(rows/exaggeration, 50) unless --tsne-lr is given.
+learning rate max(rows/exaggeration, 50) unless --learning-rate is given.
 --gradient auto picks fft for 1 dim and for 2 from 5000 rows, bh otherwise
 (exact up to 300 rows);
 --theta is the Barnes-Hut accuracy, --dof < 1 gives heavier tails and finer
-clusters, --tsne-init pca or random. The same --seed gives the same map at
+clusters, --init pca or random. The same --seed gives the same map at
 any --threads. With --model, new rows are placed into the saved map with
 the map fixed; --perplexity (default 5) and --iter (default 250) then tune
 the placement.
@@ -35,7 +35,7 @@ the placement.
 type tsneProjector struct {
 	perplexity, earlyEx, lateEx, lr, theta, dof float64
 	iter, earlyIter, pcaDims                    int
-	gradient, init                              string
+	gradient                                    string
 	fs                                          *pflag.FlagSet
 }
 
@@ -46,11 +46,10 @@ func (p *tsneProjector) flags(fs *pflag.FlagSet) {
 	fs.IntVar(&p.earlyIter, "early-iter", tsne.DefaultEarlyIter, "t-SNE: early-exaggeration iterations")
 	fs.Float64Var(&p.earlyEx, "early-exaggeration", tsne.DefaultEarlyExaggeration, "t-SNE: early exaggeration")
 	fs.Float64Var(&p.lateEx, "late-exaggeration", 1, "t-SNE: exaggeration after the early phase")
-	fs.Float64Var(&p.lr, "tsne-lr", 0, "t-SNE: learning rate (0 = max(rows/exaggeration, 50))")
+	fs.Float64Var(&p.lr, "learning-rate", 0, "t-SNE: learning rate (0 = max(rows/exaggeration, 50))")
 	fs.StringVar(&p.gradient, "gradient", "auto", "t-SNE: gradient method (auto, exact, bh, fft)")
 	fs.Float64Var(&p.theta, "theta", tsne.DefaultTheta, "t-SNE: Barnes-Hut accuracy (smaller is more exact)")
 	fs.Float64Var(&p.dof, "dof", tsne.DefaultDoF, "t-SNE: degrees of freedom of the kernel (1 = Cauchy)")
-	fs.StringVar(&p.init, "tsne-init", "pca", "t-SNE: initialisation (pca, random)")
 	fs.IntVar(&p.pcaDims, "pca-components", 50, "t-SNE: reduce the input to this many principal components first (0 = none)")
 }
 
@@ -77,9 +76,13 @@ func (p *tsneProjector) project(ctx context.Context, req *projectRequest) (*proj
 	if err != nil {
 		return nil, usagef("--gradient: %v", err)
 	}
-	init, err := tsne.ParseInit(p.init)
+	initName := req.init
+	if initName == "" {
+		initName = "pca"
+	}
+	init, err := tsne.ParseInit(initName)
 	if err != nil || init == tsne.InitGiven {
-		return nil, usagef("--tsne-init %q: want pca or random", p.init)
+		return nil, usagef("--init %q: t-SNE wants pca or random", initName)
 	}
 	if p.iter < 0 || p.earlyIter < 0 || p.pcaDims < 0 {
 		return nil, usagef("--iter, --early-iter and --pca-components must not be negative")
@@ -121,7 +124,7 @@ func (p *tsneProjector) project(ctx context.Context, req *projectRequest) (*proj
 
 // transform places the rows of --data into the map saved at --model.
 func (p *tsneProjector) transform(ctx context.Context, req *projectRequest) (*projectResult, error) {
-	for _, f := range []string{"early-iter", "early-exaggeration", "late-exaggeration", "tsne-lr", "gradient", "dof", "tsne-init", "pca-components"} {
+	for _, f := range []string{"early-iter", "early-exaggeration", "late-exaggeration", "learning-rate", "gradient", "dof", "init", "pca-components"} {
 		if p.fs.Changed(f) {
 			return nil, usagef("--%s does not apply with --model: the saved model fixes it", f)
 		}

@@ -92,7 +92,7 @@ func TestProjectTSNEErrors(t *testing.T) {
 		{[]string{"--dims", "4"}, 1, "4 embedding dimensions"},
 		{[]string{"--dims", "3", "--gradient", "fft", "--perplexity", "5"}, 1, "fft method embeds in 1 or 2 dimensions"},
 		{[]string{"--gradient", "magic"}, 2, `unknown method "magic"`},
-		{[]string{"--tsne-init", "spectral"}, 2, `--tsne-init "spectral"`},
+		{[]string{"--init", "spectral"}, 2, `--init "spectral": t-SNE wants pca or random`},
 		{[]string{"--iter", "-5"}, 2, "must not be negative"},
 		{[]string{"--solver", "full"}, 2, "--solver applies to --method pca"},
 		{[]string{"--model", model, "--dof", "2"}, 2, "--dof does not apply with --model"},

@@ -35,7 +35,6 @@ type umapProjector struct {
 	minDist      float64
 	spread       float64
 	metric       string
-	init         string
 	epochs       int
 	supervised   bool
 	targetWeight float64
@@ -52,7 +51,6 @@ func (p *umapProjector) flags(fs *pflag.FlagSet) {
 	fs.Float64Var(&p.minDist, "min-dist", d.MinDist, "UMAP: smallest distance between embedded points")
 	fs.Float64Var(&p.spread, "spread", d.Spread, "UMAP: scale of the embedded points")
 	fs.StringVar(&p.metric, "metric", d.Metric, "UMAP: input metric ("+strings.Join(umap.Metrics, ", ")+")")
-	fs.StringVar(&p.init, "init", d.Init, "UMAP: initial layout (spectral, random, pca)")
 	fs.IntVar(&p.epochs, "epochs", 0, "UMAP: optimisation epochs (0 = 500 up to 10,000 rows, else 200)")
 	fs.BoolVar(&p.supervised, "supervised", false, "UMAP: use the input's labels as the target")
 	fs.Float64Var(&p.targetWeight, "target-weight", d.TargetWeight, "UMAP: weight of the labels in a supervised fit, 0 to 1")
@@ -84,6 +82,10 @@ func (p *umapProjector) options(req *projectRequest) (umap.Options, error) {
 	if err != nil {
 		return o, usagef("--metric: %v", strings.TrimPrefix(err.Error(), "umap: "))
 	}
+	init := req.init
+	if init == "" {
+		init = o.Init
+	}
 	switch {
 	case p.neighbors < 2:
 		return o, usagef("--neighbors must be at least 2, got %d", p.neighbors)
@@ -97,11 +99,11 @@ func (p *umapProjector) options(req *projectRequest) (umap.Options, error) {
 		return o, usagef("--epochs must be ≥ 0 (0 = default), got %d", p.epochs)
 	case !(p.targetWeight >= 0 && p.targetWeight <= 1):
 		return o, usagef("--target-weight must be in [0, 1], got %g", p.targetWeight)
-	case p.init != umap.InitSpectral && p.init != umap.InitRandom && p.init != umap.InitPCA:
-		return o, usagef("--init must be spectral, random or pca, got %q", p.init)
+	case init != umap.InitSpectral && init != umap.InitRandom && init != umap.InitPCA:
+		return o, usagef("--init must be spectral, random or pca for UMAP, got %q", init)
 	}
 	o.Neighbors, o.MinDist, o.Spread, o.Metric = p.neighbors, p.minDist, p.spread, metric
-	o.Init, o.Epochs, o.TargetWeight = p.init, p.epochs, p.targetWeight
+	o.Init, o.Epochs, o.TargetWeight = init, p.epochs, p.targetWeight
 	o.Components, o.Seed, o.Progress = req.dims, req.seed, req.progress
 	return o, nil
 }
