@@ -184,9 +184,14 @@ func exact(ctx context.Context, base, queries *mat32.Dense, k int, self bool, op
 			for i := lo; i < hi; i++ {
 				h := heaps[i]
 				x := q.Row(q0 + i)
-				// Re-rank the candidates by direct distances.
+				// Re-rank the candidates by direct distances, in the
+				// metric's units: two squared distances can share one
+				// square root, and the tie must go to the lower index.
 				for j := range h.d {
 					h.d[j] = directDist(metric, x, b.Row(int(h.i[j])))
+					if metric == Euclidean {
+						h.d[j] = float32(math.Sqrt(float64(h.d[j])))
+					}
 				}
 				cands := h.i
 				cd := h.d
@@ -196,11 +201,6 @@ func exact(ctx context.Context, base, queries *mat32.Dense, k int, self bool, op
 				}
 				idx, dist := g.Row(q0 + i)
 				final.sortInto(idx, dist)
-				if metric == Euclidean {
-					for j := range dist {
-						dist[j] = float32(math.Sqrt(float64(dist[j])))
-					}
-				}
 			}
 		})
 		opt.Progress.Report(progress.Update{Stage: "exact knn", Done: int64(q1), Total: int64(nq)})

@@ -383,18 +383,20 @@ func nnDescent(ctx context.Context, x *mat32.Dense, k int, metric Metric, seed u
 					ti[j] = order[p]
 				}
 			}
-			sortRow(ti, td)
-			idx, d := g.Row(int(order[r]))
-			copy(idx, ti)
-			copy(d, td)
-			for j := range d {
+			// Convert first, then sort: two squared distances can share
+			// one square root, and the tie goes to the lower index.
+			for j := range td {
 				switch metric {
 				case Euclidean:
-					d[j] = float32(math.Sqrt(float64(d[j])))
+					td[j] = float32(math.Sqrt(float64(td[j])))
 				case Cosine:
-					d[j] /= 2
+					td[j] /= 2
 				}
 			}
+			sortRow(ti, td)
+			idx, d := g.Row(int(order[r]))
+			copy(idx, ti[:kOut])
+			copy(d, td[:kOut])
 		}
 	})
 	return g, nil

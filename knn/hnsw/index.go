@@ -176,6 +176,20 @@ func (ix *Index) dist(q []float32, i uint32) float32 {
 	return ix.ipBias - mat32.Dot(q, v)
 }
 
+// sortResult puts a search result, sorted by internal distance, in the
+// order of a knn.Graph row: by distance in the metric's units, ties to the
+// lower id. Two internal distances can share one square root, and the
+// heaps order equal distances arbitrarily; insertion sort makes this O(k)
+// on a nearly sorted row.
+func sortResult(ids []int32, d []float32) {
+	for a := 1; a < len(ids); a++ {
+		for b := a; b > 0 && (d[b] < d[b-1] || d[b] == d[b-1] && ids[b] < ids[b-1]); b-- {
+			d[b-1], d[b] = d[b], d[b-1]
+			ids[b-1], ids[b] = ids[b], ids[b-1]
+		}
+	}
+}
+
 // external converts an internal distance to the metric's units.
 func (ix *Index) external(d float32) float32 {
 	if ix.metric == knn.Euclidean {
@@ -324,6 +338,7 @@ func (ix *Index) Search(q []float32, k, ef int) (ids []int32, dists []float32, e
 	for i, r := range res {
 		ids[i], dists[i] = int32(r.id), ix.external(r.d)
 	}
+	sortResult(ids, dists)
 	return ids, dists, nil
 }
 
@@ -437,6 +452,7 @@ func (ix *Index) SearchBatch(ctx context.Context, queries *mat32.Dense, k, ef in
 			for j, r := range res {
 				idx[j], d[j] = int32(r.id), ix.external(r.d)
 			}
+			sortResult(idx[:len(res)], d[:len(res)])
 		}
 		if prog != nil {
 			repMu.Lock()
