@@ -47,3 +47,30 @@ func BenchmarkBuildGraph(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "points/s")
 }
+
+// BenchmarkGraphIndexSearch times graph-walk queries (k=15) of 2,048 new
+// points against 50k clustered 50-d base rows whose NN-descent graph is
+// at hand, the situation of UMAP's transform.
+func BenchmarkGraphIndexSearch(b *testing.B) {
+	n := 50000
+	if testing.Short() {
+		n = 5000
+	}
+	all := blobs(rand.New(rand.NewPCG(5, 5)), n+2048, 50, 30)
+	base, q := all.Slice(0, n), all.Slice(n, n+2048)
+	g, err := BuildGraph(context.Background(), base, 15, GraphOptions{Method: NNDescent, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ix, err := NewGraphIndex(base, g)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ix.Search(context.Background(), q, 15, SearchOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(q.Rows)*float64(b.N)/b.Elapsed().Seconds(), "queries/s")
+}

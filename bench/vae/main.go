@@ -12,7 +12,7 @@
 // The anchor script runs in a temporary directory so that the model files
 // it saves do not touch the anchors' results folder.
 //
-//	go run ./bench/vae                      # everything, about 8 minutes on 2 cores
+//	go run ./bench/vae                      # everything: about 10 minutes on 2 idle cores
 //	go run ./bench/vae -skip-anchor -epochs 2 -conv-epochs 0
 package main
 

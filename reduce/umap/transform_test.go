@@ -113,7 +113,10 @@ func TestSearchRecall(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		g := u.searchNeighbours(context.Background(), q, 15, nil)
+		g, err := u.searchNeighbours(context.Background(), q, 15, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
 		r := g.Recall(exact)
 		t.Logf("%s: recall@15 %.4f", m, r)
 		if r < 0.97 {

@@ -48,7 +48,8 @@ type UMAP struct {
 	supervised bool
 
 	indexOnce sync.Once
-	index     *searchGraph // built by the first large Transform
+	index     *knn.GraphIndex // built by the first large Transform
+	indexErr  error
 }
 
 // Fitted reports whether u holds a fit.

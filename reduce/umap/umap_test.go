@@ -116,7 +116,10 @@ func TestDeterministicAcrossThreads(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			g := u.searchNeighbours(context.Background(), q, 15, nil)
+			g, err := u.searchNeighbours(context.Background(), q, 15, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
 			r = result{y.Data, z.Data, g.Dists}
 		})
 		return r
