@@ -424,7 +424,7 @@ func (p *pcaProjector) stream(ctx context.Context, req *projectRequest, model *p
 	}
 	src := &dataset.Dataset{Name: strings.TrimSuffix(baseName(req.dataPath), ".npy")}
 	if req.load.Labels != "" {
-		names, err := npy.ReadLabels(req.load.Labels)
+		names, err := formats.ReadLabels(req.load.Labels)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -172,7 +172,7 @@ func openPushSource(path string, opt formats.Options) (weaviate.RowReader, weavi
 		if err == nil {
 			var side weaviate.Side
 			if opt.Labels != "" {
-				names, err := npy.ReadLabels(opt.Labels)
+				names, err := formats.ReadLabels(opt.Labels)
 				if err != nil {
 					r.Close()
 					return nil, side, "", nil, err

@@ -23,6 +23,11 @@ func init() {
 		Load:        Load,
 		Save:        Save,
 	})
+	formats.RegisterLabels(formats.LabelsReader{
+		Name:  "idx",
+		Match: func(head []byte) bool { return len(head) >= 4 && validMagic(head) && head[3] <= 2 },
+		Read:  ReadLabels,
+	})
 }
 
 // match accepts a name ending in "-ubyte" or ".idx" (with or without
@@ -116,25 +121,8 @@ func attachLabels(d *dataset.Dataset, path string, n int, lpath string, rows int
 		return fmt.Errorf("%s: labels: %w", path, err)
 	}
 	if isIDX {
-		lf, err := Open(lpath)
-		if err != nil {
+		if names, err = readLabels(lpath, n, path, rows); err != nil {
 			return err
-		}
-		defer lf.Close()
-		lh := lf.Header
-		if len(lh.Dims) > 2 || lh.ItemSize() != 1 {
-			return fmt.Errorf("%s: labels file must hold one value per item, it is %s", lpath, lh)
-		}
-		if lh.Items() != n {
-			return fmt.Errorf("%s holds %d items but its labels file %s holds %d labels", path, n, lpath, lh.Items())
-		}
-		v, err := lf.ReadInts(ReadOptions{MaxItems: rows})
-		if err != nil {
-			return err
-		}
-		names = make([]string, len(v))
-		for i, x := range v {
-			names[i] = strconv.Itoa(x)
 		}
 	} else {
 		if names, err = npy.ReadLabels(lpath); err != nil {
@@ -147,6 +135,36 @@ func attachLabels(d *dataset.Dataset, path string, n int, lpath string, rows int
 	}
 	d.SetLabels(names)
 	return nil
+}
+
+// ReadLabels reads an IDX labels file (one value per item, plain or gzip)
+// and returns the labels as decimal strings.
+func ReadLabels(path string) ([]string, error) { return readLabels(path, -1, "", 0) }
+
+// readLabels reads the labels file lpath; when n >= 0 it must hold n
+// labels (those of the items of path), of which the first rows are read.
+func readLabels(lpath string, n int, path string, rows int) ([]string, error) {
+	lf, err := Open(lpath)
+	if err != nil {
+		return nil, err
+	}
+	defer lf.Close()
+	lh := lf.Header
+	if len(lh.Dims) > 2 || lh.ItemSize() != 1 {
+		return nil, fmt.Errorf("%s: labels file must hold one value per item, it is %s", lpath, lh)
+	}
+	if n >= 0 && lh.Items() != n {
+		return nil, fmt.Errorf("%s holds %d items but its labels file %s holds %d labels", path, n, lpath, lh.Items())
+	}
+	v, err := lf.ReadInts(ReadOptions{MaxItems: rows})
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(v))
+	for i, x := range v {
+		names[i] = strconv.Itoa(x)
+	}
+	return names, nil
 }
 
 // datasetName is the file name without ".gz".

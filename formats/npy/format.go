@@ -26,6 +26,17 @@ func init() {
 		Load:        Load,
 		Save:        Save,
 	})
+	formats.RegisterLabels(formats.LabelsReader{
+		Name:  "npy",
+		Match: func(head []byte) bool { return bytes.HasPrefix(head, []byte(Magic)) },
+		Read:  ReadLabels,
+	})
+	formats.RegisterLabels(formats.LabelsReader{
+		Name:     "text",
+		Match:    func(head []byte) bool { return bytes.IndexByte(head, 0) < 0 },
+		Read:     ReadLabels,
+		Fallback: true,
+	})
 }
 
 // match accepts the .npy magic, or a name ending in ".npy" when no bytes
@@ -50,7 +61,8 @@ func imageShape(shape []int) dataset.ImageShape {
 
 // Load reads a .npy file as a dataset: one row per entry of the first
 // dimension (see the package doc for shapes and images). Labels come from
-// opt.Labels (see ReadLabels); opt.MaxRows limits the rows read.
+// opt.Labels (any file formats.ReadLabels reads); opt.MaxRows limits the
+// rows read.
 func Load(path string, opt formats.Options) (*dataset.Dataset, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -79,7 +91,7 @@ func Load(path string, opt formats.Options) (*dataset.Dataset, error) {
 		rows = min(rows, opt.MaxRows)
 	}
 	if opt.Labels != "" {
-		names, err := ReadLabels(opt.Labels)
+		names, err := formats.ReadLabels(opt.Labels)
 		if err != nil {
 			return nil, err
 		}
