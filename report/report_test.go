@@ -324,6 +324,14 @@ func TestWriteDir(t *testing.T) {
 	if b, _ := os.ReadFile(keep); string(b) != "mine" {
 		t.Error("--force touched another file")
 	}
+	// A name with a trailing slash is the same new folder.
+	slash := filepath.Join(root, "slash") + "/"
+	if err := r.WriteDir(slash, false); err != nil {
+		t.Fatalf("%s: %v", slash, err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "slash", IndexFile)); err != nil {
+		t.Error(err)
+	}
 	// An existing empty folder is used.
 	empty := filepath.Join(root, "empty")
 	os.Mkdir(empty, 0o755)

@@ -31,6 +31,7 @@ func CheckDir(dir string, force bool) error {
 	if dir == "" {
 		return errors.New("report: no output folder")
 	}
+	dir = filepath.Clean(dir) // "out/" names the folder out, whose parent is "."
 	fi, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -78,6 +79,7 @@ func (r *Report) WriteDir(dir string, force bool) error {
 	if err := CheckDir(dir, force); err != nil {
 		return err
 	}
+	dir = filepath.Clean(dir)
 	var page, js bytes.Buffer
 	if err := r.WriteHTML(&page); err != nil {
 		return fmt.Errorf("report: rendering the page: %w", err)
