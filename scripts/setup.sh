@@ -1,11 +1,16 @@
 #!/bin/sh
-# Installs the system packages latent's build and tests need, if missing:
-# OpenBLAS (the fast GEMM route) and the tools the tests drive (chromium,
-# headless, for the web explorer's browser test).
+# Installs what latent needs, if missing: OpenBLAS (the fast GEMM route).
+# With --test, also what the tests drive: chromium (headless, for the
+# report's and the web explorer's browser tests) and a Weaviate server
+# built from the Go module proxy.
 # Safe to run again: it installs only what is absent.
 set -eu
+tests=""
+[ "${1:-}" = "--test" ] && tests=1
+pkgs="libopenblas-dev pkg-config"
+[ -n "$tests" ] && pkgs="$pkgs chromium"
 need=""
-for pkg in libopenblas-dev pkg-config chromium; do
+for pkg in $pkgs; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need="$need $pkg"
 done
 if [ -n "$need" ]; then
@@ -16,6 +21,7 @@ if [ -n "$need" ]; then
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $need >/dev/null
 fi
 command -v go >/dev/null || { echo "setup: Go is not installed (https://go.dev/dl/)" >&2; exit 1; }
+[ -n "$tests" ] || exit 0
 
 # --- Weaviate test server -------------------------------------------------
 # The weaviate/ tests run a real Weaviate server on 127.0.0.1. Build it once

@@ -146,7 +146,7 @@ func newProjectCmd(a *app) *cobra.Command {
 	methodFlags := map[string][]string{}
 	cmd := &cobra.Command{
 		Use:   "project --data FILE [--method pca] [--dims 2] [--out FILE]",
-		Short: "Project rows to a few dimensions (PCA) and print what the projection keeps",
+		Short: "Project rows to a few dimensions (PCA, t-SNE, UMAP) and print what the projection keeps",
 		Long: `project maps every row of --data to --dims dimensions with --method and writes
 the result to --out (format from the name: .npy, .tsv, .csv, .safetensors, ...),
 carrying the input's labels when the format holds them. It prints a summary of
