@@ -56,6 +56,45 @@ func BenchmarkDot(b *testing.B) {
 	}
 }
 
+// BenchmarkL1Dist reports the Manhattan kernel's throughput, with the
+// assembly kernel (where the CPU has it) and the Go loop side by side.
+func BenchmarkL1Dist(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, n := range []int{16, 50, 784} {
+		x := randDense(rng, 1, n).Data
+		y := randDense(rng, 1, n).Data
+		for _, k := range []struct {
+			name string
+			f    func(x, y []float32) float32
+		}{{"dispatch", L1Dist}, {"go", l1DistGo}} {
+			b.Run(fmt.Sprintf("%s/%d", k.name, n), func(b *testing.B) {
+				var s float32
+				for b.Loop() {
+					s += k.f(x, y)
+				}
+				b.ReportMetric(3*float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				_ = s
+			})
+		}
+	}
+}
+
+// BenchmarkL1DistRows measures one vector against 64 rows per call.
+func BenchmarkL1DistRows(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, n := range []int{16, 50, 784} {
+		x := randDense(rng, 1, n).Data
+		y := randDense(rng, 64, n).Data
+		dst := make([]float32, 64)
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for b.Loop() {
+				L1DistRows(dst, x, y)
+			}
+			b.ReportMetric(3*64*float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
 func BenchmarkSqDists(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	x := randDense(rng, 1000, 784)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/latentlab/latent/mat32/internal/simd"
 )
 
 func randDense(rng *rand.Rand, r, c int) *Dense {
@@ -113,16 +115,20 @@ func TestVectorKernels(t *testing.T) {
 			x[i] = float32(rng.NormFloat64())
 			y[i] = float32(rng.NormFloat64())
 		}
-		var d, s float64
+		var d, s, l1 float64
 		for i := range x {
 			d += float64(x[i]) * float64(y[i])
 			s += float64(x[i]-y[i]) * float64(x[i]-y[i])
+			l1 += math.Abs(float64(x[i]) - float64(y[i]))
 		}
 		if got := Dot(x, y); math.Abs(float64(got)-d) > 1e-4*float64(n+1) {
 			t.Fatalf("n=%d: Dot = %g, want %g", n, got, d)
 		}
 		if got := SqDist(x, y); math.Abs(float64(got)-s) > 1e-4*float64(n+1) {
 			t.Fatalf("n=%d: SqDist = %g, want %g", n, got, s)
+		}
+		if got := L1Dist(x, y); math.Abs(float64(got)-l1) > 1e-5*float64(n+1) {
+			t.Fatalf("n=%d: L1Dist = %g, want %g", n, got, l1)
 		}
 		want := make([]float32, n)
 		for i := range want {
@@ -134,6 +140,66 @@ func TestVectorKernels(t *testing.T) {
 				t.Fatalf("n=%d: Axpy[%d] = %g, want %g", n, i, y[i], want[i])
 			}
 		}
+	}
+}
+
+// TestL1DistKernels compares the assembly L1 kernel with the Go one at
+// every length up to 131 (odd ones included, so every tail runs): to
+// rounding on normal data, exactly on small integers, where every sum is
+// exact.
+func TestL1DistKernels(t *testing.T) {
+	if !simd.Enabled {
+		t.Skip("no AVX2/FMA on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	for n := 0; n <= 131; n++ {
+		x := make([]float32, n)
+		y := make([]float32, n+3) // the kernels read only len(x) values
+		xi := make([]float32, n)
+		yi := make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+			y[i] = float32(rng.NormFloat64())
+			xi[i] = float32(rng.IntN(21) - 10)
+			yi[i] = float32(rng.IntN(21) - 10)
+		}
+		y[n], y[n+1], y[n+2] = 1e30, -1e30, 1e30
+		asm, gov := simd.L1DistAVX2(x, y), l1DistGo(x, y)
+		if math.Abs(float64(asm-gov)) > 1e-6*float64(n+1)*math.Max(1, float64(gov)) {
+			t.Fatalf("n=%d: assembly %v, Go %v", n, asm, gov)
+		}
+		if a, g := simd.L1DistAVX2(xi, yi), l1DistGo(xi, yi); a != g {
+			t.Fatalf("n=%d: integer data: assembly %v, Go %v", n, a, g)
+		}
+	}
+	// Signs: |x−y| for every combination of signs and zeros.
+	x := []float32{-1, 1, -1, 1, 0, -0, 2, -2, 3, -3, 0, 5, -5, 7, -7, 1, 1, -1}
+	y := []float32{1, -1, -1, 1, -0, 0, -2, 2, -3, 3, 4, -5, 5, 7, -7, 0, -0, -0}
+	var want float32
+	for i := range x {
+		want += float32(math.Abs(float64(x[i] - y[i])))
+	}
+	if a, g := simd.L1DistAVX2(x, y), l1DistGo(x, y); a != want || g != want {
+		t.Fatalf("signs: assembly %v, Go %v, want %v", a, g, want)
+	}
+}
+
+// TestL1DistRows: each value equals L1Dist of x and that row, bit for bit,
+// at lengths on both sides of the assembly threshold.
+func TestL1DistRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, n := range []int{0, 1, 3, 8, 15, 16, 17, 31, 33, 50, 129} {
+		x := randDense(rng, 1, n).Data
+		y := randDense(rng, 7, n).Data
+		dst := L1DistRows(make([]float32, 7), x, y)
+		for j, got := range dst {
+			if want := L1Dist(x, y[j*n:(j+1)*n]); got != want {
+				t.Fatalf("n=%d row %d: %v, want %v", n, j, got, want)
+			}
+		}
+	}
+	if got := L1DistRows(nil, make([]float32, 5), nil); len(got) != 0 {
+		t.Fatalf("no rows: %v", got)
 	}
 }
 
@@ -223,6 +289,8 @@ func TestShapePanics(t *testing.T) {
 		"Row":       func() { New(2, 2).Row(2) },
 		"FromSlice": func() { FromSlice(2, 2, make([]float32, 3)) },
 		"Dot":       func() { Dot(make([]float32, 2), make([]float32, 3)) },
+		"L1Dist":    func() { L1Dist(make([]float32, 4), make([]float32, 3)) },
+		"L1DistRow": func() { L1DistRows(make([]float32, 2), make([]float32, 3), make([]float32, 7)) },
 		"SqDists":   func() { SqDists(nil, New(2, 3), New(2, 4), nil, nil) },
 		"overflow":  func() { New(math.MaxInt/2, 3) },
 	}

@@ -18,6 +18,30 @@ func SqDist(x, y []float32) float32 {
 	return sqDist(x, y)
 }
 
+// L1Dist returns the Manhattan (L1) distance Σ |x[i]−y[i]|.
+// It panics if the lengths differ.
+func L1Dist(x, y []float32) float32 {
+	checkSameLen("L1Dist", x, y)
+	return l1Dist(x, y)
+}
+
+// L1DistRows sets dst[j] to the Manhattan distance between x and the j-th
+// row of the row-major rows (len(x) values each), each equal to L1Dist of
+// x and that row, and returns dst. It is L1Dist for one vector against
+// many, without a call per row. It panics unless rows holds
+// len(dst)·len(x) values.
+func L1DistRows(dst, x, rows []float32) []float32 {
+	if len(rows) != len(dst)*len(x) {
+		panic(fmt.Sprintf("mat32: L1DistRows: %d values for %d rows of %d", len(rows), len(dst), len(x)))
+	}
+	if len(x) == 0 {
+		clear(dst)
+		return dst
+	}
+	l1DistRows(dst, x, rows)
+	return dst
+}
+
 // Axpy computes y += alpha·x. It panics if the lengths differ.
 func Axpy(alpha float32, x, y []float32) {
 	checkSameLen("Axpy", x, y)
@@ -107,6 +131,25 @@ func sqDistGo(x, y []float32) float32 {
 	for ; i < len(x); i++ {
 		d := x[i] - y[i]
 		s0 += d * d
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// abs32 clears the sign bit of v.
+func abs32(v float32) float32 { return math.Float32frombits(math.Float32bits(v) &^ (1 << 31)) }
+
+func l1DistGo(x, y []float32) float32 {
+	y = y[:len(x)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += abs32(x[i] - y[i])
+		s1 += abs32(x[i+1] - y[i+1])
+		s2 += abs32(x[i+2] - y[i+2])
+		s3 += abs32(x[i+3] - y[i+3])
+	}
+	for ; i < len(x); i++ {
+		s0 += abs32(x[i] - y[i])
 	}
 	return (s0 + s1) + (s2 + s3)
 }

@@ -20,6 +20,18 @@ func DotAVX2(x, y []float32) float32
 //go:noescape
 func SqDistAVX2(x, y []float32) float32
 
+// L1DistAVX2 returns Σ |x[i]−y[i]| over len(x).
+//
+//go:noescape
+func L1DistAVX2(x, y []float32) float32
+
+// L1DistRowsAVX2 sets dst[j] = Σ_i |x[i]−y[j·len(x)+i]| for every j, each
+// value equal to L1DistAVX2 of x and row j. y must hold len(dst)·len(x)
+// values.
+//
+//go:noescape
+func L1DistRowsAVX2(dst, x, y []float32)
+
 // AxpyAVX2 computes y[i] += alpha·x[i] over len(x).
 //
 //go:noescape

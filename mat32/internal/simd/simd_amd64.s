@@ -163,3 +163,167 @@ ax1:
 axdone:
 	VZEROUPPER
 	RET
+
+// func L1DistAVX2(x, y []float32) float32
+TEXT ·L1DistAVX2(SB), NOSPLIT, $0-52
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	MOVQ y_base+24(FP), DI
+	// Y15 holds 0x7fffffff in every lane: AND with it clears the sign bit.
+	VPCMPEQD Y15, Y15, Y15
+	VPSRLD   $1, Y15, Y15
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+l1x32:
+	CMPQ CX, $32
+	JL   l1x8
+	VMOVUPS (SI), Y4
+	VMOVUPS 32(SI), Y5
+	VMOVUPS 64(SI), Y6
+	VMOVUPS 96(SI), Y7
+	VSUBPS (DI), Y4, Y4
+	VSUBPS 32(DI), Y5, Y5
+	VSUBPS 64(DI), Y6, Y6
+	VSUBPS 96(DI), Y7, Y7
+	VANDPS Y15, Y4, Y4
+	VANDPS Y15, Y5, Y5
+	VANDPS Y15, Y6, Y6
+	VANDPS Y15, Y7, Y7
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y6, Y2, Y2
+	VADDPS Y7, Y3, Y3
+	ADDQ $128, SI
+	ADDQ $128, DI
+	SUBQ $32, CX
+	JMP  l1x32
+
+l1x8:
+	CMPQ CX, $8
+	JL   l1reduce
+	VMOVUPS (SI), Y4
+	VSUBPS (DI), Y4, Y4
+	VANDPS Y15, Y4, Y4
+	VADDPS Y4, Y0, Y0
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  l1x8
+
+l1reduce:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+
+l1tail:
+	TESTQ CX, CX
+	JE    l1done
+	VMOVSS (SI), X4
+	VSUBSS (DI), X4, X4
+	VANDPS X15, X4, X4
+	VADDSS X4, X0, X0
+	ADDQ $4, SI
+	ADDQ $4, DI
+	DECQ CX
+	JMP  l1tail
+
+l1done:
+	VZEROUPPER
+	MOVSS X0, ret+48(FP)
+	RET
+
+// func L1DistRowsAVX2(dst, x, y []float32)
+// dst[j] = Σ_i |x[i] − y[j·len(x)+i]| for j < len(dst), each sum taken in
+// the order L1DistAVX2 takes it.
+TEXT ·L1DistRowsAVX2(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), R8
+	MOVQ dst_len+8(FP), R9
+	MOVQ x_base+24(FP), R10
+	MOVQ x_len+32(FP), R11
+	MOVQ y_base+48(FP), DI
+	VPCMPEQD Y15, Y15, Y15
+	VPSRLD   $1, Y15, Y15
+
+l1rrow:
+	TESTQ R9, R9
+	JE    l1rdone
+	MOVQ  R10, SI
+	MOVQ  R11, CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+l1rx32:
+	CMPQ CX, $32
+	JL   l1rx8
+	VMOVUPS (SI), Y4
+	VMOVUPS 32(SI), Y5
+	VMOVUPS 64(SI), Y6
+	VMOVUPS 96(SI), Y7
+	VSUBPS (DI), Y4, Y4
+	VSUBPS 32(DI), Y5, Y5
+	VSUBPS 64(DI), Y6, Y6
+	VSUBPS 96(DI), Y7, Y7
+	VANDPS Y15, Y4, Y4
+	VANDPS Y15, Y5, Y5
+	VANDPS Y15, Y6, Y6
+	VANDPS Y15, Y7, Y7
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y6, Y2, Y2
+	VADDPS Y7, Y3, Y3
+	ADDQ $128, SI
+	ADDQ $128, DI
+	SUBQ $32, CX
+	JMP  l1rx32
+
+l1rx8:
+	CMPQ CX, $8
+	JL   l1rreduce
+	VMOVUPS (SI), Y4
+	VSUBPS (DI), Y4, Y4
+	VANDPS Y15, Y4, Y4
+	VADDPS Y4, Y0, Y0
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  l1rx8
+
+l1rreduce:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+
+l1rtail:
+	TESTQ CX, CX
+	JE    l1rstore
+	VMOVSS (SI), X4
+	VSUBSS (DI), X4, X4
+	VANDPS X15, X4, X4
+	VADDSS X4, X0, X0
+	ADDQ $4, SI
+	ADDQ $4, DI
+	DECQ CX
+	JMP  l1rtail
+
+l1rstore:
+	MOVSS X0, (R8)
+	ADDQ  $4, R8
+	DECQ  R9
+	JMP   l1rrow
+
+l1rdone:
+	VZEROUPPER
+	RET

@@ -13,5 +13,11 @@ func DotAVX2(x, y []float32) float32 { panic("simd: no AVX2 on this platform") }
 // SqDistAVX2 is unavailable on this platform.
 func SqDistAVX2(x, y []float32) float32 { panic("simd: no AVX2 on this platform") }
 
+// L1DistAVX2 is unavailable on this platform.
+func L1DistAVX2(x, y []float32) float32 { panic("simd: no AVX2 on this platform") }
+
+// L1DistRowsAVX2 is unavailable on this platform.
+func L1DistRowsAVX2(dst, x, y []float32) { panic("simd: no AVX2 on this platform") }
+
 // AxpyAVX2 is unavailable on this platform.
 func AxpyAVX2(alpha float32, x, y []float32) { panic("simd: no AVX2 on this platform") }
