@@ -37,6 +37,16 @@ type Dataset struct {
 	Created    time.Time `json:"created"`
 }
 
+// SourceLink is the SourceType of a linked dataset: a catalogue entry for
+// data kept outside the workspace (a collection in a Weaviate cluster), so
+// that its projections, embeddings, bookmarks and jobs are catalogued as
+// those of a stored dataset are. Its Source says where the data are
+// ("weaviate:COLLECTION"); it has no files, and LoadDataset refuses it.
+const SourceLink = "link"
+
+// Linked reports whether d is a linked dataset (see SourceLink).
+func (d Dataset) Linked() bool { return d.SourceType == SourceLink }
+
 // side is the side.json file of a dataset: everything but the matrix and
 // the label codes.
 type side struct {
@@ -102,6 +112,39 @@ func (s *Store) AddDataset(ctx context.Context, name, source string, d *dataset.
 		mustJSON(classes), mustJSON(meta), source, d.SourceType, mustJSON(files), info.Bytes, created)
 	if err != nil {
 		os.RemoveAll(s.blobDir(KindDataset, id))
+		if isUnique(err) {
+			return Dataset{}, fmt.Errorf("%w: a dataset is already called %q", ErrExists, clip(name))
+		}
+		return Dataset{}, err
+	}
+	info.Created = parseTime(created)
+	return info, nil
+}
+
+// LinkDataset adds a linked dataset (see SourceLink) under name (which must
+// be unused): rows×dim values with the metadata columns meta, kept at
+// source, a non-empty address of the caller's choosing.
+func (s *Store) LinkDataset(ctx context.Context, name, source string, rows, dim int, meta []string) (Dataset, error) {
+	if err := ValidateName(name); err != nil {
+		return Dataset{}, err
+	}
+	if source == "" || rows < 0 || dim < 0 {
+		return Dataset{}, fmt.Errorf("%w: link %q needs a source and a shape", ErrInvalid, clip(name))
+	}
+	if err := s.nameFree(ctx, "datasets", name); err != nil {
+		return Dataset{}, err
+	}
+	if meta == nil {
+		meta = []string{}
+	}
+	info := Dataset{ID: newID(KindDataset), Name: name, Rows: rows, Dim: dim, Classes: []string{}, Meta: meta,
+		Source: source, SourceType: SourceLink}
+	created := now()
+	_, err := s.db.ExecContext(ctx, `INSERT INTO datasets
+		(id, name, rows, dim, classes, meta, source, source_type, files, bytes, created)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{}', 0, ?)`,
+		info.ID, name, rows, dim, mustJSON(info.Classes), mustJSON(meta), source, SourceLink, created)
+	if err != nil {
 		if isUnique(err) {
 			return Dataset{}, fmt.Errorf("%w: a dataset is already called %q", ErrExists, clip(name))
 		}
@@ -181,6 +224,9 @@ func (s *Store) LoadDataset(ctx context.Context, ref string) (*dataset.Dataset, 
 	info, err := s.Dataset(ctx, ref)
 	if err != nil {
 		return nil, err
+	}
+	if info.Linked() {
+		return nil, fmt.Errorf("%w: dataset %s is a link to %s: its data are not in the workspace", ErrInvalid, info.ID, clip(info.Source))
 	}
 	dir := s.blobDir(KindDataset, info.ID)
 	x, _, err := npy.ReadFile(filepath.Join(dir, "x.npy"), npy.ReadOptions{})

@@ -474,3 +474,50 @@ func ExampleStore() {
 	fmt.Println(info.Name, info.Rows, info.Dim, info.Classes, p.Method, back.Row(2))
 	// Output: tiny 3 2 [a b] identity [1 1]
 }
+
+// TestLinkDataset: a linked dataset is catalogued without files, holds
+// projections and bookmarks, passes Verify, survives a reopen and is
+// refused by LoadDataset.
+func TestLinkDataset(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := open(t, dir)
+	info, err := s.LinkDataset(ctx, "Fashion", "weaviate:Fashion", 100, 8, []string{"file"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !info.Linked() || info.Rows != 100 || info.Dim != 8 || info.Source != "weaviate:Fashion" || !ValidID(KindDataset, info.ID) {
+		t.Fatalf("link %+v", info)
+	}
+	if _, err := s.LinkDataset(ctx, "Fashion", "weaviate:Other", 1, 1, nil); !errors.Is(err, ErrExists) {
+		t.Fatalf("second link with the name: %v", err)
+	}
+	if _, err := s.LinkDataset(ctx, "x", "", 1, 1, nil); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("link without a source: %v", err)
+	}
+	if _, err := s.LoadDataset(ctx, info.ID); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "weaviate:Fashion") {
+		t.Fatalf("LoadDataset of a link: %v", err)
+	}
+	p, err := s.AddProjection(ctx, info.ID, "", "pca", nil, nil, mat32.New(100, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddBookmark(ctx, info.ID, "view", json.RawMessage(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	if probs, err := s.Verify(ctx); err != nil || len(probs) != 0 {
+		t.Fatalf("verify: %v %v", probs, err)
+	}
+	s.Close()
+	s = open(t, dir)
+	got, err := s.Dataset(ctx, "Fashion")
+	if err != nil || got.ID != info.ID || !got.Linked() || len(got.Meta) != 1 {
+		t.Fatalf("after reopen: %+v %v", got, err)
+	}
+	if err := s.DeleteDataset(ctx, info.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Projection(ctx, p.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("projection after unlinking: %v", err)
+	}
+}
