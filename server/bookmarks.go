@@ -12,7 +12,7 @@ type bookmarkRequest struct {
 }
 
 func (s *Server) listBookmarks(w http.ResponseWriter, r *http.Request) error {
-	info, err := s.st.Dataset(r.Context(), r.PathValue("id"))
+	info, err := s.resolve(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -29,7 +29,7 @@ func (s *Server) addBookmark(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	info, err := s.st.Dataset(r.Context(), r.PathValue("id"))
+	info, err := s.resolve(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}

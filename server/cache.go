@@ -69,7 +69,7 @@ func (c *cache) get(ctx context.Context, ref string) (*loaded, error) {
 		default:
 		}
 	}
-	info, err := c.s.st.Dataset(ctx, ref)
+	info, err := c.s.dataset(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +79,15 @@ func (c *cache) get(ctx context.Context, ref string) (*loaded, error) {
 		e = &cacheEntry{done: make(chan struct{})}
 		c.entries[info.ID] = e
 		c.mu.Unlock()
-		d, err := c.s.st.LoadDataset(context.WithoutCancel(ctx), info.ID)
+		var d *dataset.Dataset
+		if info.Linked() {
+			d, err = c.s.loadRemote(context.WithoutCancel(ctx), info)
+			if d != nil {
+				info.Rows, info.Dim = d.Len(), d.Dim()
+			}
+		} else {
+			d, err = c.s.st.LoadDataset(context.WithoutCancel(ctx), info.ID)
+		}
 		if err != nil {
 			e.err = err
 		} else {
@@ -142,7 +150,25 @@ func (c *cache) evict() {
 	}
 }
 
-// drop forgets a dataset (after it was deleted).
+// peek returns the dataset with the given ID when it is loaded, else nil;
+// it loads nothing.
+func (c *cache) peek(id string) *loaded {
+	c.mu.Lock()
+	e, ok := c.entries[id]
+	c.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	select {
+	case <-e.done:
+		return e.l
+	default:
+		return nil
+	}
+}
+
+// drop forgets a dataset (after it was deleted, or when its collection
+// changed).
 func (c *cache) drop(id string) {
 	c.mu.Lock()
 	delete(c.entries, id)

@@ -23,21 +23,61 @@ import (
 	"github.com/latentlab/latent/store"
 )
 
+// listDatasets lists the workspace's datasets, newest first, then the
+// collections of the remote store by name. When the remote store fails,
+// the workspace's datasets are listed with the error in remote_error.
+// Links to collections the remote store does not hold (now, or at all
+// without one) are left out.
 func (s *Server) listDatasets(w http.ResponseWriter, r *http.Request) error {
-	list, err := s.st.Datasets(r.Context())
+	all, err := s.st.Datasets(r.Context())
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"datasets": list})
+	out := []datasetView{}
+	for _, d := range all {
+		if !d.Linked() {
+			out = append(out, datasetView{Dataset: d, Store: storeWorkspace})
+		}
+	}
+	res := map[string]any{}
+	if s.remote != nil {
+		remote, err := s.listRemote(r.Context(), all)
+		if err != nil {
+			if r.Context().Err() != nil {
+				return err
+			}
+			var e envelope
+			_, e.Error.Code = statusOf(err)
+			e.Error.Message = err.Error()
+			res["remote_error"] = e.Error
+			s.log.Warn("listing the remote store", "err", err)
+		}
+		for _, v := range remote {
+			out = append(out, v.api())
+		}
+	}
+	res["datasets"] = out
+	writeJSON(w, http.StatusOK, res)
 	return nil
 }
 
 func (s *Server) getDataset(w http.ResponseWriter, r *http.Request) error {
-	info, err := s.st.Dataset(r.Context(), r.PathValue("id"))
+	info, err := s.dataset(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, info)
+	if info.Linked() {
+		// Loading tells whether rows are labelled, and with which classes:
+		// the explorer asks for the entry when it opens the dataset.
+		if _, err := s.cache.get(r.Context(), info.ID); err != nil {
+			return err
+		}
+	}
+	v, err := s.view(r.Context(), info)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v.api())
 	return nil
 }
 
@@ -45,6 +85,10 @@ func (s *Server) deleteDataset(w http.ResponseWriter, r *http.Request) error {
 	info, err := s.st.Dataset(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
+	}
+	if info.Linked() {
+		w.Header().Set("Allow", "GET")
+		return errorf(http.StatusMethodNotAllowed, CodeMethod, "dataset %s is the collection %s of the Weaviate cluster: the server does not drop collections (delete it in Weaviate)", info.ID, clip(strings.TrimPrefix(info.Source, remoteKind+":")))
 	}
 	if s.jobs.busy(info.ID) {
 		return errorf(http.StatusConflict, CodeConflict, "a job is running on dataset %s: cancel it first", info.ID)

@@ -1,6 +1,7 @@
 // Package server is latent's HTTP server: a JSON API over a workspace
-// (package store) and the web explorer (package server/ui), both served by
-// one handler. "latent serve" runs it.
+// (package store) and, optionally, a Weaviate cluster (package weaviate),
+// and the web explorer (package server/ui), all served by one handler.
+// "latent serve" runs it.
 //
 // # API
 //
@@ -9,7 +10,7 @@
 // server has. In short:
 //
 //	GET/POST   /api/datasets                      list; upload (raw body or multipart, size limit)
-//	GET/DELETE /api/datasets/{id}                 entry; delete with its projections
+//	GET/DELETE /api/datasets/{id}                 entry; delete with its projections (not a Weaviate collection)
 //	GET        /api/datasets/{id}/categories|codes colour categories; binary uint16/uint32 codes
 //	GET        /api/datasets/{id}/rows/{row}[/image] metadata; PNG thumbnail
 //	GET        /api/datasets/{id}/search?q=       substring or RE2 regex over labels and metadata
@@ -33,9 +34,11 @@
 // taken, a job already finished, a job runs on the dataset), 413 too_large,
 // 422 unprocessable (a well-formed request whose data cannot be used: a file
 // that does not parse, NaN values, k above the rows), 499 cancelled (the
-// client went away), 503 unavailable (shutting down, too many jobs queued),
-// 500 internal (logged). store's ErrNotFound, ErrExists and ErrInvalid map to
-// 404, 409 and 400.
+// client went away), 500 internal (logged), 502 bad_gateway (the Weaviate cluster refused the
+// API key or failed; logged), 503 unavailable (shutting down, too many jobs
+// queued, the Weaviate cluster unreachable or too slow). store's
+// ErrNotFound, ErrExists and ErrInvalid map to 404, 409 and 400; weaviate's
+// ErrNotFound (a collection or row that is not there) to 404.
 //
 // # Jobs
 //
@@ -53,6 +56,25 @@
 // one GEMM pass) up to Config.ExactMaxRows rows and through an HNSW index
 // (knn/hnsw) above. The index is built in the background on first use, with
 // exact answers meanwhile, and kept in the dataset's folder for the next run.
+//
+// # Weaviate
+//
+// With Config.Remote (latent serve --store weaviate://HOST:PORT), the
+// collections of a Weaviate cluster are datasets of the API as the
+// workspace's are. Each is catalogued in the workspace as a link
+// (store.SourceLink) the first time it is listed or asked for by name, so
+// that its projections, embeddings, bookmarks and jobs are kept in the
+// workspace under an ID that no stored dataset has; it is listed with
+// "store": "weaviate" and its collection's name and metric, and its shape
+// is read from the cluster on each request. Its rows are loaded into the
+// cache (Store.Load) when an endpoint needs them — colours, rows, search,
+// projection jobs, export — within CacheBytes (a larger collection is
+// refused with 422), and loaded again when the collection's shape changes.
+// Neighbour queries go to the collection's vector index (Store.Neighbors,
+// Store.Search) without loading it, in the index's metric; method=exact
+// searches the loaded rows instead. The server never drops a collection:
+// DELETE is 405. Links to collections that are gone, or read by a server
+// without Remote, are not listed; asked for, they are 404 and 503.
 //
 // # Security
 //

@@ -22,7 +22,8 @@ const (
 	CodeUnprocessable = "unprocessable" // 422: well-formed but unusable data
 	CodeCancelled     = "cancelled"     // 499: the client went away
 	CodeInternal      = "internal"      // 500
-	CodeUnavailable   = "unavailable"   // 503: shutting down, timed out, busy
+	CodeBadGateway    = "bad_gateway"   // 502: the Weaviate cluster refused or failed
+	CodeUnavailable   = "unavailable"   // 503: shutting down, timed out, busy, Weaviate unreachable
 	StatusClientGone  = 499             // nginx's "client closed request"
 	maxErrorMessage   = 2000            // bytes of an error message sent back
 	errorContentType  = "application/json"
@@ -54,7 +55,8 @@ func unprocessable(err error) error {
 		return nil
 	}
 	var ae *apiError
-	if errors.As(err, &ae) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	var re *remoteError
+	if errors.As(err, &ae) || errors.As(err, &re) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	return &apiError{http.StatusUnprocessableEntity, CodeUnprocessable, err.Error()}
@@ -64,9 +66,12 @@ func unprocessable(err error) error {
 func statusOf(err error) (int, string) {
 	var ae *apiError
 	var mb *http.MaxBytesError
+	var re *remoteError
 	switch {
 	case errors.As(err, &ae):
 		return ae.status, ae.code
+	case errors.As(err, &re):
+		return remoteStatus(re.err)
 	case errors.As(err, &mb):
 		return http.StatusRequestEntityTooLarge, CodeTooLarge
 	case errors.Is(err, store.ErrNotFound):
@@ -98,7 +103,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var e envelope
 	e.Error.Code = code
 	e.Error.Message = err.Error()
-	if status == http.StatusInternalServerError {
+	if status == http.StatusInternalServerError || status == http.StatusBadGateway {
 		s.log.Error("request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
 	}
 	if status == http.StatusRequestEntityTooLarge {

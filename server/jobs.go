@@ -254,7 +254,7 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) error {
 	if req.Dataset == "" {
 		return badRequest("dataset is required")
 	}
-	info, err := s.st.Dataset(r.Context(), req.Dataset)
+	info, err := s.dataset(r.Context(), req.Dataset)
 	if err != nil {
 		return err
 	}

@@ -316,7 +316,7 @@ func (s *Server) encodeJob(ctx context.Context, info store.Dataset, raw json.Raw
 }
 
 func (s *Server) listEmbeddings(w http.ResponseWriter, r *http.Request) error {
-	info, err := s.st.Dataset(r.Context(), r.PathValue("id"))
+	info, err := s.resolve(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}

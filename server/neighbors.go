@@ -25,7 +25,8 @@ type neighborsResponse struct {
 	Rows      []int32   `json:"rows"`
 	Distances []float32 `json:"distances"`
 	Metric    string    `json:"metric"`
-	// Method is "exact" or "hnsw" (approximate), whichever answered.
+	// Method is "exact" or "hnsw" (approximate), whichever answered, or
+	// "weaviate" for a collection's vector index.
 	Method string `json:"method"`
 }
 
@@ -81,6 +82,12 @@ func (s *Server) neighbors(w http.ResponseWriter, r *http.Request, req neighbors
 	if (req.Row == nil) == (req.Vector == nil) {
 		return badRequest("give exactly one of row and vector")
 	}
+	if req.Method != "exact" {
+		done, err := s.neighborsRemote(w, r, req, metric)
+		if done || err != nil {
+			return err
+		}
+	}
 	l, err := s.cache.get(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
@@ -103,6 +110,47 @@ func (s *Server) neighbors(w http.ResponseWriter, r *http.Request, req neighbors
 	if err != nil {
 		return err
 	}
+	writeNeighbors(w, g, metric, method)
+	return nil
+}
+
+// neighborsRemote answers a query on a collection of the remote store
+// through its vector index (done is true then); other datasets are left to
+// the caller. The metric is the index's: another one is answered only by
+// method=exact, over the loaded collection.
+func (s *Server) neighborsRemote(w http.ResponseWriter, r *http.Request, req neighborsRequest, asked knn.Metric) (done bool, err error) {
+	if s.remote == nil {
+		return false, nil
+	}
+	info, err := s.dataset(r.Context(), r.PathValue("id"))
+	if err != nil || !info.Linked() {
+		return false, err
+	}
+	v, err := s.view(r.Context(), info)
+	if err != nil {
+		return true, err
+	}
+	metric, err := knn.ParseMetric(v.Metric)
+	if err != nil {
+		return true, err
+	}
+	if req.Metric != "" && asked != metric {
+		return true, unprocessable(fmt.Errorf("the Weaviate collection %s is indexed for %s, not %s: ask for metric=%s, or method=exact to search the loaded rows", v.Collection, metric, asked, metric))
+	}
+	row := -1
+	if req.Row != nil {
+		row = *req.Row
+	}
+	g, err := s.remoteNeighbors(r.Context(), v, req.Vector, row, req.K)
+	if err != nil {
+		return true, err
+	}
+	writeNeighbors(w, g, metric, remoteKind)
+	return true, nil
+}
+
+// writeNeighbors writes the first row of g, nearest first.
+func writeNeighbors(w http.ResponseWriter, g *knn.Graph, metric knn.Metric, method string) {
 	idx, dist := g.Row(0)
 	// Drop padding (-1) of an approximate search that found fewer.
 	n := len(idx)
@@ -110,5 +158,4 @@ func (s *Server) neighbors(w http.ResponseWriter, r *http.Request, req neighbors
 		n--
 	}
 	writeJSON(w, http.StatusOK, neighborsResponse{Rows: idx[:n], Distances: dist[:n], Metric: metric.String(), Method: method})
-	return nil
 }

@@ -244,7 +244,7 @@ func (s *Server) metricsJob(ctx context.Context, info store.Dataset, raw json.Ra
 }
 
 func (s *Server) listProjections(w http.ResponseWriter, r *http.Request) error {
-	info, err := s.st.Dataset(r.Context(), r.PathValue("id"))
+	info, err := s.resolve(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}

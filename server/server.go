@@ -20,6 +20,7 @@ import (
 
 	"github.com/latentlab/latent/server/ui"
 	"github.com/latentlab/latent/store"
+	"github.com/latentlab/latent/weaviate"
 )
 
 // Defaults of Config's limits.
@@ -37,6 +38,13 @@ const (
 type Config struct {
 	// Store is the workspace the server serves.
 	Store *store.Store
+	// Remote, when not nil, is a Weaviate cluster whose collections are
+	// served beside the workspace's datasets: listed, loaded into the
+	// cache on use, and asked for neighbours through their vector index.
+	// Their projections, embeddings, bookmarks and jobs are kept in the
+	// workspace, under a catalogue link for each collection. The server
+	// never changes or drops a collection; the caller closes Remote.
+	Remote weaviate.Store
 	// Token, when not empty, is required as "Authorization: Bearer TOKEN"
 	// on every /api call (compared in constant time).
 	Token string
@@ -74,10 +82,13 @@ type Config struct {
 	ModelTrainers map[string]ModelTrainer
 }
 
-// Server serves the JSON API and the web explorer over one workspace.
+// Server serves the JSON API and the web explorer over one workspace and,
+// optionally, a Weaviate cluster.
 type Server struct {
 	cfg    Config
 	st     *store.Store
+	remote weaviate.Store // nil without a remote store
+	linkMu sync.Mutex     // serialises adding catalogue links
 	log    *slog.Logger
 	mux    *http.ServeMux
 	ui     http.Handler
@@ -116,7 +127,7 @@ func New(cfg Config) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Server{cfg: cfg, st: cfg.Store, log: log, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, st: cfg.Store, remote: cfg.Remote, log: log, mux: http.NewServeMux()}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.cache = newCache(s)
 	s.jobs = newJobManager(s)
@@ -272,8 +283,12 @@ func (s *Server) getOpenAPI(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getHealth(w http.ResponseWriter, r *http.Request) error {
+	stores := []string{storeWorkspace}
+	if s.remote != nil {
+		stores = append(stores, storeRemote)
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "workspace": s.st.Dir(), "schema": store.SchemaVersion,
-		"model_kinds": s.trainerNames()})
+		"model_kinds": s.trainerNames(), "stores": stores})
 	return nil
 }
 
