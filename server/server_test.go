@@ -196,7 +196,7 @@ func TestErrors(t *testing.T) {
 		{"GET", "/api/datasets/" + ds + "/neighbors", "", 400, CodeBadRequest, "row is required"},
 		{"GET", "/api/datasets/" + ds + "/neighbors?row=1&k=0", "", 400, CodeBadRequest, "k="},
 		{"GET", "/api/datasets/" + ds + "/neighbors?row=1&k=5000", "", 400, CodeBadRequest, "k="},
-		{"GET", "/api/datasets/" + ds + "/neighbors?row=1&metric=manhattan", "", 400, CodeBadRequest, "metric"},
+		{"GET", "/api/datasets/" + ds + "/neighbors?row=1&metric=chebyshev", "", 400, CodeBadRequest, "metric"},
 		{"GET", "/api/datasets/" + ds + "/neighbors?row=1&method=magic", "", 400, CodeBadRequest, "method"},
 		{"GET", "/api/datasets/" + ds + "/neighbors?row=999", "", 404, CodeNotFound, "row 999"},
 		{"GET", "/api/datasets/" + ds + "/neighbors?row=1&k=300", "", 422, CodeUnprocessable, "only 299 other rows"},
