@@ -32,7 +32,9 @@ const (
 // x·y for cosine and inner product), each query keeps its best candidates
 // in a bounded heap, and the survivors are re-ranked with directly computed
 // distances so that exact duplicates and ties come out exact (ties go to
-// the lower index).
+// the lower index). Manhattan distances have no GEMM form: they are all
+// computed directly, over tiles of base rows that stay in cache, and rank
+// by the same (distance, index) order.
 //
 // Bad input is an error: k <= 0 or k > base.Rows, an empty base or query
 // set, a column mismatch, NaN/Inf values, or zero vectors under Cosine.
@@ -96,6 +98,9 @@ func rerankExtra(k int) int { return max(k, 8) }
 func exact(ctx context.Context, base, queries *mat32.Dense, k int, self bool, opt ExactOptions) (*Graph, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if opt.Metric == Manhattan {
+		return exactDirect(ctx, base, queries, k, self, opt)
 	}
 	metric := opt.Metric
 	avail := base.Rows
@@ -209,7 +214,7 @@ func exact(ctx context.Context, base, queries *mat32.Dense, k int, self bool, op
 }
 
 // directDist is the distance used for final ranking: squared euclidean,
-// 1−x·y on unit vectors, or −x·y.
+// 1−x·y on unit vectors, or −x·y. (Manhattan searches never re-rank.)
 func directDist(m Metric, x, y []float32) float32 {
 	switch m {
 	case Euclidean:
@@ -219,4 +224,73 @@ func directDist(m Metric, x, y []float32) float32 {
 	default:
 		return -mat32.Dot(x, y)
 	}
+}
+
+// l1TileBytes bounds the base rows one pass of the direct search holds:
+// a tile of that size stays in the core's cache while a run of queries
+// is measured against it.
+const l1TileBytes = 64 << 10
+
+// exactDirect is the exact search for metrics without a GEMM identity
+// (Manhattan): every distance is computed directly with the metric's
+// kernel, over the same blocks of queries × base rows as the GEMM search.
+// Within a block the queries are split among the threads by
+// mat32.Parallel, and each thread passes its queries over tiles of base
+// rows small enough to stay in cache. A query's heap receives the same
+// (distance, index) pairs whatever the split, and keeps the k least of
+// them under that total order, so the result does not depend on the
+// thread count; the distances are those Metric.Distance returns, so no
+// re-ranking is needed.
+func exactDirect(ctx context.Context, base, queries *mat32.Dense, k int, self bool, opt ExactOptions) (*Graph, error) {
+	nq, d := queries.Rows, queries.Cols
+	qb := min(exactQueryBlock, nq)
+	tile := max(8, l1TileBytes/(4*d))
+	heaps := make([]*topK, qb)
+	for i := range heaps {
+		heaps[i] = newTopK(k)
+	}
+	g := &Graph{K: k, Metric: opt.Metric, Indices: make([]int32, nq*k), Dists: make([]float32, nq*k)}
+	for q0 := 0; q0 < nq; q0 += qb {
+		q1 := min(q0+qb, nq)
+		m := q1 - q0
+		for i := 0; i < m; i++ {
+			heaps[i].reset()
+		}
+		for b0 := 0; b0 < base.Rows; b0 += exactBaseBlock {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			b1 := min(b0+exactBaseBlock, base.Rows)
+			mat32.Parallel(m, mat32.Grain(m, 16), func(lo, hi int) {
+				buf := make([]float32, tile)
+				for t0 := b0; t0 < b1; t0 += tile {
+					t1 := min(t0+tile, b1)
+					rows := base.Data[t0*d : t1*d]
+					for i := lo; i < hi; i++ {
+						h := heaps[i]
+						row := mat32.L1DistRows(buf[:t1-t0], queries.Row(q0+i), rows)
+						skip := -1
+						if self {
+							skip = q0 + i - t0
+						}
+						worst := h.worst()
+						for j, v := range row {
+							if v <= worst && j != skip {
+								h.push(v, int32(t0+j))
+								worst = h.worst()
+							}
+						}
+					}
+				}
+			})
+		}
+		mat32.Parallel(m, mat32.Grain(m, 16), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				idx, dist := g.Row(q0 + i)
+				heaps[i].sortInto(idx, dist)
+			}
+		})
+		opt.Progress.Report(progress.Update{Stage: "exact knn", Done: int64(q1), Total: int64(nq)})
+	}
+	return g, nil
 }

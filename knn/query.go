@@ -45,10 +45,10 @@ type SearchOptions struct {
 	Entries int
 	// Slack lets the walk go on while the nearest unexpanded candidate is
 	// within (1 + Slack) times the worst kept distance (in the search's
-	// internal units: squared euclidean, 1 − cos or −x·y; under the inner
-	// product, whose distances can be negative, the bound is the worst
-	// distance plus Slack times its magnitude). Default 0.1; a negative
-	// value means no slack.
+	// internal units: squared euclidean, 1 − cos, −x·y or Σ|x−y|; under
+	// the inner product, whose distances can be negative, the bound is the
+	// worst distance plus Slack times its magnitude). Default 0.1; a
+	// negative value means no slack.
 	Slack float64
 	// Progress, when not nil, receives a report after each block of 1,024
 	// queries.
@@ -404,7 +404,7 @@ func (ix *GraphIndex) searcher() *graphSearcher {
 }
 
 // dist is the search's internal distance between q (of norm qn under
-// Cosine) and base row j: squared euclidean, 1 − cos, or −x·y.
+// Cosine) and base row j: squared euclidean, 1 − cos, −x·y or Σ|x−y|.
 func (ix *GraphIndex) dist(q []float32, qn float32, j int32) float32 {
 	y := ix.data.Row(int(j))
 	switch ix.metric {
@@ -412,6 +412,8 @@ func (ix *GraphIndex) dist(q []float32, qn float32, j int32) float32 {
 		return mat32.SqDist(q, y)
 	case Cosine:
 		return 1 - mat32.Dot(q, y)/(qn*ix.norms[j])
+	case Manhattan:
+		return mat32.L1Dist(q, y)
 	default:
 		return -mat32.Dot(q, y)
 	}

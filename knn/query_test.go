@@ -41,7 +41,7 @@ func TestGraphIndexRecall(t *testing.T) {
 	for _, c := range []struct {
 		m    Metric
 		want float64
-	}{{Euclidean, 0.97}, {Cosine, 0.97}, {InnerProduct, 0.7}} {
+	}{{Euclidean, 0.97}, {Cosine, 0.97}, {InnerProduct, 0.7}, {Manhattan, 0.97}} {
 		ix, base, q := graphIndexFixture(t, c.m, n, nq)
 		truth, err := Exact(ctx, base, q, 10, ExactOptions{Metric: c.m})
 		if err != nil {
@@ -107,7 +107,13 @@ func TestGraphIndexWholeBase(t *testing.T) {
 // TestGraphIndexDeterministic: bit-identical at GOMAXPROCS 1, 2 and 4, and
 // a query's answer does not depend on the rest of its batch.
 func TestGraphIndexDeterministic(t *testing.T) {
-	ix, _, q := graphIndexFixture(t, Euclidean, 3000, 2100)
+	for _, m := range []Metric{Euclidean, Manhattan} {
+		t.Run(m.String(), func(t *testing.T) { testGraphIndexDeterministic(t, m) })
+	}
+}
+
+func testGraphIndexDeterministic(t *testing.T, m Metric) {
+	ix, _, q := graphIndexFixture(t, m, 3000, 2100)
 	ctx := context.Background()
 	search := func(procs int, q *mat32.Dense) *Graph {
 		old := runtime.GOMAXPROCS(procs)

@@ -109,7 +109,7 @@ links (not the recall) vary from run to run.`,
 	f.IntVar(&m, "m", hnsw.DefaultM, "neighbours per node (layer 0 keeps twice as many)")
 	f.IntVar(&efC, "ef-construction", hnsw.DefaultEfConstruction, "candidate list length while building")
 	f.IntVar(&ef, "ef", hnsw.DefaultEf, "default candidate list length of queries, saved in the index")
-	f.StringVar(&metricName, "metric", "euclidean", "euclidean, cosine or ip (inner product)")
+	f.StringVar(&metricName, "metric", "euclidean", "euclidean, cosine, ip (inner product) or manhattan (L1)")
 	addLoadFlags(f, &opt, "")
 	return cmd
 }

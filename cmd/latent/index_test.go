@@ -99,7 +99,7 @@ func TestIndexBadInput(t *testing.T) {
 		{[]string{"index"}, 2, "needs a subcommand"},
 		{[]string{"index", "build", "--data", base}, 2, "--out FILE is required"},
 		{[]string{"index", "build", "--data", base, "--out", idx, "--m", "1"}, 2, "--m must be in [2,1024]"},
-		{[]string{"index", "build", "--data", base, "--out", idx, "--metric", "l1"}, 2, "unknown metric"},
+		{[]string{"index", "build", "--data", base, "--out", idx, "--metric", "chebyshev"}, 2, `unknown metric "chebyshev"`},
 		{[]string{"index", "build", "--data", base, "--out", missingDir}, 1, "no such file or directory"},
 		{[]string{"index", "query", "--index", idx}, 2, "--index and --query are required"},
 		{[]string{"index", "query", "--index", idx, "--query", base, "-k", "0"}, 2, "-k must be at least 1"},

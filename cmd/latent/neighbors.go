@@ -64,7 +64,7 @@ The query is one of:
 The search is exact (blocked GEMM) unless --index or --ef is given: then an
 HNSW index answers, the one in --index (built by "latent index build" on the
 same BASE) or one built in memory for --ef. Distances are euclidean (not squared), 1−cos
-for cosine, or −x·y for ip (maximum inner product).`,
+for cosine, −x·y for ip (maximum inner product), or Σ|x−y| for manhattan.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -204,7 +204,7 @@ for cosine, or −x·y for ip (maximum inner product).`,
 	f.IntVarP(&k, "k", "k", 10, "neighbours per query")
 	f.BoolVar(&exact, "exact", false, "search exactly (the default without --ef or --index)")
 	f.IntVar(&ef, "ef", 0, "search an HNSW index with this candidate list length (at least k is used)")
-	f.StringVar(&metricName, "metric", "euclidean", "euclidean, cosine or ip (inner product)")
+	f.StringVar(&metricName, "metric", "euclidean", "euclidean, cosine, ip (inner product) or manhattan (L1)")
 	f.StringVar(&indexPath, "index", "", "an HNSW index of BASE from \"latent index build\"")
 	addLoadFlags(f, &opt, "")
 	addLoadFlags(f, &qopt, "query-")

@@ -3,9 +3,11 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -150,6 +152,64 @@ func TestNeighborsQueryFileExactAndHNSW(t *testing.T) {
 	}
 }
 
+// TestNeighborsManhattan: --metric manhattan (or l1) answers by Σ|x−y|,
+// exactly and from an HNSW index, for a row and for a query file.
+func TestNeighborsManhattan(t *testing.T) {
+	dir := t.TempDir()
+	x := randDense(5, 300, 7)
+	base := writeNpy(t, dir, "base.npy", x)
+	q := writeNpy(t, dir, "q.npy", randDense(6, 3, 7))
+	var reps [3]neighborsReport
+	for i, extra := range [][]string{
+		{"--row", "4", "--metric", "manhattan"},
+		{"--query", q, "--metric", "l1"},
+		{"--query", q, "--metric", "manhattan", "--ef", "300"},
+	} {
+		code, out, errOut := runCLI(t, append([]string{"neighbors", "--data", base, "-k", "5", "--json"}, extra...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", extra, code, errOut)
+		}
+		if err := json.Unmarshal([]byte(out), &reps[i]); err != nil {
+			t.Fatal(err)
+		}
+		if reps[i].Metric != "manhattan" {
+			t.Errorf("%v: metric %q, want manhattan", extra, reps[i].Metric)
+		}
+	}
+	// The row's answer, against brute force in float64.
+	type pair struct {
+		d  float64
+		id int
+	}
+	var all []pair
+	for j := 0; j < x.Rows; j++ {
+		if j == 4 {
+			continue
+		}
+		var d float64
+		for c := 0; c < x.Cols; c++ {
+			d += math.Abs(float64(x.At(4, c)) - float64(x.At(j, c)))
+		}
+		all = append(all, pair{d, j})
+	}
+	sort.Slice(all, func(a, b int) bool { return all[a].d < all[b].d })
+	for r, n := range reps[0].Queries[0].Neighbors {
+		if n.ID != all[r].id || math.Abs(n.Distance-all[r].d) > 1e-5*all[r].d {
+			t.Errorf("row 4 rank %d: %d at %v, want %d at %v", r, n.ID, n.Distance, all[r].id, all[r].d)
+		}
+	}
+	if reps[2].Method != "hnsw" {
+		t.Fatalf("method %q, want hnsw", reps[2].Method)
+	}
+	for i := range reps[1].Queries {
+		for j, n := range reps[1].Queries[i].Neighbors {
+			if m := reps[2].Queries[i].Neighbors[j]; m.ID != n.ID || m.Distance != n.Distance {
+				t.Errorf("query %d rank %d: hnsw %d at %v, exact %d at %v", i, j, m.ID, m.Distance, n.ID, n.Distance)
+			}
+		}
+	}
+}
+
 func TestNeighborsBadInput(t *testing.T) {
 	dir := t.TempDir()
 	words := writeWords(t, dir, testWords, testVecs)
@@ -176,7 +236,7 @@ func TestNeighborsBadInput(t *testing.T) {
 		{[]string{"--data", base, "--query", base, "-k", "51"}, 1, "k=51: want 1 <= k <= 50"},
 		{[]string{"--data", base, "--row", "50"}, 2, "--row 50 out of range"},
 		{[]string{"--data", base, "--row", "1", "--exact", "--ef", "10"}, 2, "--exact does not go with"},
-		{[]string{"--data", base, "--row", "1", "--metric", "manhattan"}, 2, `unknown metric "manhattan"`},
+		{[]string{"--data", base, "--row", "1", "--metric", "chebyshev"}, 2, `unknown metric "chebyshev"`},
 		{[]string{"--data", words, "--expr", "king", "--metric", "ip"}, 2, "--expr ranks by cosine"},
 		{[]string{"--data", words, "--expr", "king +"}, 2, "ends with an operator"},
 		{[]string{"--data", words, "--expr", "kingg"}, 1, `"kingg" is not a label`},

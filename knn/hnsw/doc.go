@@ -13,7 +13,8 @@
 //	ix, err = hnsw.Load("base.hnsw")
 //
 // Distances come back in knn's units: euclidean distance (not squared),
-// 1 − cos, or −x·y. Under Cosine the vectors are normalised when added.
+// 1 − cos, −x·y, or the Manhattan distance Σ|x−y|. Under Cosine the
+// vectors are normalised when added.
 //
 // # Invariants
 //
@@ -44,9 +45,10 @@
 // generation stamps (no clearing between queries), the candidate and result
 // heaps are hand-written on a concrete item type, per-query scratch comes
 // from a sync.Pool, and distances are mat32's AVX2 kernels (squared
-// euclidean, or 1 − x·y on unit vectors). Neighbour selection uses the
-// paper's heuristic (keep a candidate only if it is nearer to the new node
-// than to every neighbour already kept), also when a full list is pruned.
+// euclidean, 1 − x·y on unit vectors, or Σ|x−y|). Neighbour selection uses
+// the paper's heuristic (keep a candidate only if it is nearer to the new
+// node than to every neighbour already kept), also when a full list is
+// pruned.
 // Before computing the distances to a node's unvisited neighbours, the
 // search issues prefetches for all of their vectors (a four-instruction
 // assembly helper on amd64), so the memory loads overlap: about 30% more

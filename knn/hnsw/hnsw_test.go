@@ -57,7 +57,7 @@ func TestRecall(t *testing.T) {
 	all := clustered(1, n+300, 24, 20)
 	x, q := all.Slice(0, n), all.Slice(n, n+300)
 	ctx := context.Background()
-	for _, m := range []knn.Metric{knn.Euclidean, knn.Cosine, knn.InnerProduct} {
+	for _, m := range []knn.Metric{knn.Euclidean, knn.Cosine, knn.InnerProduct, knn.Manhattan} {
 		ix := build(t, x, Config{Metric: m, M: 12, EfConstruction: 100, Seed: 1})
 		truth, err := knn.Exact(ctx, x, q, 10, knn.ExactOptions{Metric: m})
 		if err != nil {
@@ -170,7 +170,7 @@ func TestSaveLoad(t *testing.T) {
 	x, q := all.Slice(0, 800), all.Slice(800, 850)
 	dir := t.TempDir()
 	ctx := context.Background()
-	for _, m := range []knn.Metric{knn.Euclidean, knn.Cosine, knn.InnerProduct} {
+	for _, m := range []knn.Metric{knn.Euclidean, knn.Cosine, knn.InnerProduct, knn.Manhattan} {
 		ix := build(t, x, Config{Metric: m, M: 6, EfConstruction: 40, Ef: 33})
 		path := filepath.Join(dir, m.String()+".hnsw")
 		if err := ix.Save(path); err != nil {

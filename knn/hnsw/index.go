@@ -167,11 +167,15 @@ func (ix *Index) vec(i uint32) []float32 {
 	return ix.vecs[o : o+ix.dim : o+ix.dim]
 }
 
-// dist is the internal distance: squared euclidean, 1 − x·y or −x·y.
+// dist is the internal distance: squared euclidean, 1 − x·y, −x·y or
+// Σ|x−y|.
 func (ix *Index) dist(q []float32, i uint32) float32 {
 	v := ix.vec(i)
-	if ix.metric == knn.Euclidean {
+	switch ix.metric {
+	case knn.Euclidean:
 		return mat32.SqDist(q, v)
+	case knn.Manhattan:
+		return mat32.L1Dist(q, v)
 	}
 	return ix.ipBias - mat32.Dot(q, v)
 }
