@@ -129,3 +129,13 @@ func (c *Client) Scan(ctx context.Context, name string, batch int, fn func(*Batc
 	}
 	return col.Scan(ctx, ScanOptions{BatchSize: batch}, fn)
 }
+
+// Fetch reads the objects of the given rows of a collection, in that order
+// (see Collection.FetchRows).
+func (c *Client) Fetch(ctx context.Context, name string, rows []int) (*Batch, error) {
+	col, err := c.cached(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return col.FetchRows(ctx, rows)
+}
