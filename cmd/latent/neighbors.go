@@ -44,9 +44,10 @@ func newNeighborsCmd(a *app) *cobra.Command {
 		row, k, ef                                              int
 		exact                                                   bool
 		opt, qopt                                               formats.Options
+		sq                                                      storeQuery
 	)
 	cmd := &cobra.Command{
-		Use:   "neighbors --data BASE (--query Q | --row I | --label NAME | --expr EXPR)",
+		Use:   "neighbors (--data BASE | --store URL --collection NAME) (--query Q | --row I | --label NAME | --expr EXPR)",
 		Short: "Find the nearest neighbours of queries, a row, a label or a vector expression",
 		Long: `neighbors prints the k nearest rows of BASE, nearest first, with their ids,
 labels and distances (a table, or --json).
@@ -79,6 +80,9 @@ for cosine, −x·y for ip (maximum inner product), or Σ|x−y| for manhattan.`
 			}
 			if k <= 0 {
 				return usagef("-k must be at least 1, got %d", k)
+			}
+			if sq.url != "" || sq.collection != "" {
+				return neighborsFromStore(ctx, a, cmd, sq, row, queryPath, qopt, k, metricName)
 			}
 			if exact && (cmd.Flags().Changed("ef") || indexPath != "") {
 				return usagef("--exact does not go with --ef or --index")
@@ -208,6 +212,7 @@ for cosine, −x·y for ip (maximum inner product), or Σ|x−y| for manhattan.`
 	f.StringVar(&indexPath, "index", "", "an HNSW index of BASE from \"latent index build\"")
 	addLoadFlags(f, &opt, "")
 	addLoadFlags(f, &qopt, "query-")
+	addStoreFlags(cmd, &sq)
 	return cmd
 }
 

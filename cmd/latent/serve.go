@@ -14,6 +14,7 @@ import (
 
 	"github.com/latentlab/latent/server"
 	"github.com/latentlab/latent/store"
+	"github.com/latentlab/latent/weaviate"
 )
 
 func init() { register(newServeCmd) }
@@ -22,10 +23,10 @@ func init() { register(newServeCmd) }
 const defaultWorkspace = "./latent-workspace"
 
 func newServeCmd(a *app) *cobra.Command {
-	var workspace, addr, token, devUI, cors string
+	var workspace, addr, token, devUI, cors, remote string
 	var maxUpload int64
 	cmd := &cobra.Command{
-		Use:   "serve [--workspace DIR] [--addr 127.0.0.1:8080] [--token T]",
+		Use:   "serve [--workspace DIR] [--store weaviate://HOST:PORT] [--addr 127.0.0.1:8080] [--token T]",
 		Short: "Serve the web explorer and the JSON API over a workspace",
 		Long: `serve opens the workspace (created if missing) and serves the web explorer
 at http://ADDR/ and the JSON API under /api (described at /api/openapi).
@@ -37,7 +38,14 @@ http://ADDR/#token=T. --cors ORIGIN lets pages of that one origin call the
 API; without it no cross-origin call is allowed.
 
 Add data with "latent import FILE --workspace DIR" or by uploading in the
-explorer. --dev-ui serves the explorer's files from a folder (for editing
+explorer. With --store weaviate://HOST:PORT[,HOST:PORT...] the collections of
+that Weaviate cluster ("latent push") are served too, beside the workspace's
+datasets: opened in the explorer and the API as they are, their neighbours
+asked of Weaviate's vector index; their projections, bookmarks and jobs are
+kept in the workspace. The API key, if the cluster wants one, is read from
+$WEAVIATE_API_KEY. The server never changes or drops a collection.
+
+--dev-ui serves the explorer's files from a folder (for editing
 server/ui/static) instead of the copy built into the binary.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -50,18 +58,39 @@ server/ui/static) instead of the copy built into the binary.`,
 			if maxUpload <= 0 {
 				return usagef("--max-upload must be positive")
 			}
+			var wcfg weaviate.Config
+			if remote != "" {
+				if !weaviate.IsURL(remote) {
+					return usagef("--store %q: want weaviate://host:port[,host:port...]", remote)
+				}
+				var err error
+				if wcfg, err = weaviate.ParseURL(remote); err != nil {
+					return usageError{err}
+				}
+			}
 			st, err := store.Open(workspace)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
+			cfg := server.Config{Store: st, Token: token, CORSOrigin: cors, DevUI: devUI, MaxUpload: maxUpload}
+			served := st.Dir()
+			if remote != "" {
+				c, err := weaviate.Dial(cmd.Context(), wcfg)
+				if err != nil {
+					return err
+				}
+				defer c.Close()
+				cfg.Remote = c
+				served += " and " + c.Config().String()
+			}
 			level := slog.LevelInfo
 			if a.quiet {
 				level = slog.LevelError
 			}
 			logger := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
-			srv, err := server.New(server.Config{Store: st, Token: token, CORSOrigin: cors, DevUI: devUI,
-				MaxUpload: maxUpload, Logger: logger})
+			cfg.Logger = logger
+			srv, err := server.New(cfg)
 			if err != nil {
 				return err
 			}
@@ -72,7 +101,7 @@ server/ui/static) instead of the copy built into the binary.`,
 			}
 			hs := server.NewHTTPServer(addr, srv.Handler())
 			hs.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
-			fmt.Fprintf(a.stdout, "latent: serving %s on http://%s/\n", st.Dir(), ln.Addr())
+			fmt.Fprintf(a.stdout, "latent: serving %s on http://%s/\n", served, ln.Addr())
 			done := make(chan error, 1)
 			go func() { done <- hs.Serve(ln) }()
 			select {
@@ -91,6 +120,7 @@ server/ui/static) instead of the copy built into the binary.`,
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&workspace, "workspace", defaultWorkspace, "workspace folder (created if missing)")
+	fs.StringVar(&remote, "store", "", "also serve the collections of this Weaviate cluster, weaviate://HOST:PORT[,HOST:PORT...] (key from $WEAVIATE_API_KEY)")
 	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on (non-loopback needs --token)")
 	fs.StringVar(&token, "token", "", "bearer token required on every API call (default $LATENT_TOKEN)")
 	fs.StringVar(&devUI, "dev-ui", "", "serve the explorer's files from this folder, e.g. server/ui/static (development)")
