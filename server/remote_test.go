@@ -291,16 +291,22 @@ func TestRemoteDatasets(t *testing.T) {
 		t.Errorf("short vector: %d %s", res.StatusCode, b)
 	}
 
-	// A projection job, its export, a bookmark: kept in the workspace.
-	var j jobView
-	f.doJSON("POST", "/api/jobs", map[string]any{"kind": "project", "dataset": cl.ID, "params": map[string]any{"method": "pca"}}, 202, &j)
-	end, events := f.waitJob(j.ID)
-	if end.State != store.JobDone {
-		t.Fatalf("job %+v (events %v)", end, events)
+	// Projection jobs, an export, a bookmark: kept in the workspace.
+	for _, params := range []map[string]any{
+		{"method": "umap", "epochs": 30, "neighbors": 10},
+		{"method": "tsne", "iter": 100, "perplexity": 10},
+		{"method": "pca"},
+	} {
+		var j jobView
+		f.doJSON("POST", "/api/jobs", map[string]any{"kind": "project", "dataset": cl.ID, "params": params}, 202, &j)
+		end, events := f.waitJob(j.ID)
+		if end.State != store.JobDone || j.DatasetID != cl.ID {
+			t.Fatalf("%v job %+v (events %v)", params["method"], end, events)
+		}
 	}
 	var projs struct{ Projections []store.Projection }
 	f.doJSON("GET", base+"/projections", nil, 200, &projs)
-	if len(projs.Projections) != 1 || projs.Projections[0].Rows != 400 {
+	if len(projs.Projections) != 3 || projs.Projections[0].Rows != 400 || projs.Projections[0].Method != "pca" {
 		t.Fatalf("projections %+v", projs)
 	}
 	res, b = f.do("GET", "/api/projections/"+projs.Projections[0].ID+"/export?format=csv", nil)
