@@ -73,6 +73,28 @@ func TestProjectUMAP(t *testing.T) {
 	}
 }
 
+// TestProjectUMAPManhattan fits under --metric manhattan (given as l1),
+// saves the model and applies it to more rows.
+func TestProjectUMAPManhattan(t *testing.T) {
+	model := filepath.Join(t.TempDir(), "m.safetensors")
+	code, stdout, stderr := runCLI(t, "project", "--method", "umap", "--data", umapFixture, "--max-rows", "300",
+		"--epochs", "20", "--metric", "l1", "--save-model", model, "--json", "-q")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	rep, det := decodeUMAPReport(t, stdout)
+	if rep.Rows != 300 || det.Metric != "manhattan" {
+		t.Errorf("report %+v %+v", rep, det)
+	}
+	code, stdout, stderr = runCLI(t, "project", "--method", "umap", "--model", model, "--data", umapFixture, "--max-rows", "350", "--json", "-q")
+	if code != 0 {
+		t.Fatalf("transform: exit %d: %s", code, stderr)
+	}
+	if rep, det = decodeUMAPReport(t, stdout); rep.Rows != 350 || det.Metric != "manhattan" || det.FittedRows != 300 {
+		t.Errorf("transform report %+v %+v", rep, det)
+	}
+}
+
 func TestProjectUMAPErrors(t *testing.T) {
 	data, _, _ := projectData(t, 40, 5)
 	model := filepath.Join(filepath.Dir(data), "m.safetensors")
@@ -93,7 +115,6 @@ func TestProjectUMAPErrors(t *testing.T) {
 		{[]string{"--target-weight", "2"}, 2, "--target-weight"},
 		{[]string{"--supervised"}, 2, "--supervised needs labels"},
 		{[]string{"--neighbors", "40"}, 1, "fewer than the 40 rows"},
-		{[]string{"--metric", "manhattan"}, 1, "manhattan metric is not available"},
 		{[]string{"--model", model, "--neighbors", "4"}, 2, "--neighbors does not apply with --model"},
 		{[]string{"--model", model, "--dims", "3"}, 2, "the model"},
 		{[]string{"--solver", "full"}, 2, "--solver applies to --method pca"},

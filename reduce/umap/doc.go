@@ -19,9 +19,9 @@
 // Results are written into a caller's dst, which sizes itself when nil or
 // empty. The zero UMAP is ready for Fit. Bad data or options — Neighbors
 // < 2 or ≥ rows, MinDist > Spread, NaN or ±Inf, zero rows under Cosine,
-// an unknown or unavailable metric, labels of the wrong length — are
-// returned as errors and leave the UMAP unfitted; caller bugs (Transform on
-// an unfitted UMAP, a dst of the wrong shape) panic with a message that
+// an unknown metric, labels of the wrong length — are returned as errors
+// and leave the UMAP unfitted; caller bugs (Transform on an unfitted UMAP,
+// a dst of the wrong shape) panic with a message that
 // starts with "umap:". On one machine, the same data, options and seed give
 // a bit-identical embedding and Transform at any GOMAXPROCS (see
 // "Determinism and parallelism"), whatever the Init; CPUs with and without
@@ -38,9 +38,13 @@
 //
 // Neighbours: the Neighbors−1 nearest other rows of every row, from
 // knn.BuildGraph (exact for small data, NN-descent for large), under the
-// euclidean or cosine metric; Correlation is cosine on row-centred copies.
-// umap-learn's n_neighbors counts the point itself, and so does Neighbors.
-// Manhattan is refused until the neighbour search offers it.
+// euclidean, cosine or Manhattan (L1) metric; Correlation is cosine on
+// row-centred copies. umap-learn's n_neighbors counts the point itself,
+// and so does Neighbors. Under Manhattan the exact search computes every
+// distance directly (there is no GEMM form), and the layout of several
+// components measures their centroids by L1 distance too; on the first
+// 2,000 Fashion-MNIST test images a Manhattan fit (seed 42) has
+// trustworthiness(10) 0.9769 where umap-learn's has 0.9770.
 //
 // Fuzzy simplicial set: for each row, ρ is the distance to its nearest
 // neighbour at positive distance (LocalConnectivity-th, interpolated) and σ

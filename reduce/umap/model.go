@@ -133,7 +133,7 @@ func decodeModel(cfg *modelConfig, f *safetensors.File) (*UMAP, error) {
 		SetOpMixRatio: cfg.SetOpMixRatio, LocalConnectivity: cfg.LocalConnectivity,
 		Bandwidth: cfg.Bandwidth, Init: cfg.Init, TargetWeight: cfg.TargetWeight, Seed: cfg.Seed,
 	}
-	if cfg.Metric != Euclidean && cfg.Metric != Cosine && cfg.Metric != Correlation {
+	if !slices.Contains(Metrics, cfg.Metric) {
 		return nil, fmt.Errorf("umap: model metric %q is not one this build can search", cfg.Metric)
 	}
 	if cfg.Init != InitSpectral && cfg.Init != InitRandom && cfg.Init != InitPCA {

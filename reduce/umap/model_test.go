@@ -29,7 +29,7 @@ func smallModel(t testing.TB, metric string) (*UMAP, *mat32.Dense) {
 }
 
 func TestSaveLoad(t *testing.T) {
-	for _, m := range []string{Euclidean, Correlation} {
+	for _, m := range []string{Euclidean, Correlation, Manhattan} {
 		u, x := smallModel(t, m)
 		path := filepath.Join(t.TempDir(), "m.safetensors")
 		if err := u.Save(path); err != nil {
@@ -135,7 +135,7 @@ func TestLoadBadModels(t *testing.T) {
 		{"kind", func(c *modelConfig, ts []safetensors.Tensor) []safetensors.Tensor { c.Kind = "pca"; return ts }, `kind is "pca"`},
 		{"version", func(c *modelConfig, ts []safetensors.Tensor) []safetensors.Tensor { c.Version = 9; return ts }, "version 9"},
 		{"neighbours", func(c *modelConfig, ts []safetensors.Tensor) []safetensors.Tensor { c.Neighbors = 500; return ts }, "neighbors=500"},
-		{"metric", func(c *modelConfig, ts []safetensors.Tensor) []safetensors.Tensor { c.Metric = "manhattan"; return ts }, "metric"},
+		{"metric", func(c *modelConfig, ts []safetensors.Tensor) []safetensors.Tensor { c.Metric = "chebyshev"; return ts }, `metric "chebyshev"`},
 		{"init", func(c *modelConfig, ts []safetensors.Tensor) []safetensors.Tensor { c.Init = "x"; return ts }, "init"},
 		{"a", func(c *modelConfig, ts []safetensors.Tensor) []safetensors.Tensor { c.A = -1; return ts }, "a=-1"},
 		{"epochs", func(c *modelConfig, ts []safetensors.Tensor) []safetensors.Tensor { c.Epochs = 0; return ts }, "epochs"},

@@ -17,8 +17,7 @@ const (
 	// Correlation is 1 − corr(x, y), the cosine distance of the rows after
 	// subtracting each row's own mean; constant rows are refused.
 	Correlation = "correlation"
-	// Manhattan is Σ|x − y|. The neighbour search does not offer it yet,
-	// so Fit refuses it with an error.
+	// Manhattan is the L1 (city-block) distance Σ|x − y|.
 	Manhattan = "manhattan"
 )
 

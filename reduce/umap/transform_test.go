@@ -24,6 +24,12 @@ const (
 	fixtureTrain     = 1500
 )
 
+// umap-learn 0.5.3 as above with metric="manhattan" (testdata/umap_fixture.py,
+// seed 42): 0.6880 of the held-out rows classified right (0.7100 and
+// 0.6760 with seeds 0 and 1). Ours is 0.688 with seed 42 and 0.692–0.708
+// with seeds 0–3.
+const umapLearnHeldoutManhattan = 0.6880
+
 // classify returns the fraction of test points whose k nearest training
 // points (euclidean, ties to the lower index) vote for their label; a tied
 // vote goes to the smallest label, as scikit-learn's KNeighborsClassifier.
@@ -96,12 +102,52 @@ func TestTransformHeldout(t *testing.T) {
 	}
 }
 
+// TestTransformManhattan embeds the held-out fixture rows into a fit under
+// the Manhattan metric: their neighbours are found by L1 distance, and a
+// 10-NN classifier on the training embedding must classify them about as
+// well as umap-learn's transform under the same metric does.
+func TestTransformManhattan(t *testing.T) {
+	d := loadFixture(t)
+	x, q := d.X.Slice(0, fixtureTrain), d.X.Slice(fixtureTrain, d.X.Rows)
+	o := DefaultOptions()
+	o.Seed, o.Metric = 42, Manhattan
+	var u UMAP
+	y, err := u.FitTransform(context.Background(), nil, x, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z, err := u.Transform(context.Background(), nil, q, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := classify(y, d.Labels[:fixtureTrain], z, d.Labels[fixtureTrain:], 10)
+	t.Logf("manhattan: held-out 10-NN accuracy %.4f (umap-learn %.4f)", acc, umapLearnHeldoutManhattan)
+	if acc < umapLearnHeldoutManhattan-heldoutTolerance {
+		t.Errorf("held-out accuracy %.4f < umap-learn's %.4f − %.2f", acc, umapLearnHeldoutManhattan, heldoutTolerance)
+	}
+	// A training row transforms next to its own embedding.
+	zt, err := u.Transform(context.Background(), nil, x.Slice(0, 50), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near := 0
+	for i := 0; i < 50; i++ {
+		dx, dy := zt.At(i, 0)-y.At(i, 0), zt.At(i, 1)-y.At(i, 1)
+		if dx*dx+dy*dy < 1 {
+			near++
+		}
+	}
+	if near < 45 {
+		t.Errorf("only %d of 50 training rows transform within 1 of their own embedding", near)
+	}
+}
+
 // TestSearchRecall compares the graph search of Transform with the exact
 // neighbours.
 func TestSearchRecall(t *testing.T) {
 	d := loadFixture(t)
 	x, q := d.X.Slice(0, fixtureTrain), d.X.Slice(fixtureTrain, d.X.Rows)
-	for _, m := range []string{Euclidean, Cosine} {
+	for _, m := range []string{Euclidean, Cosine, Manhattan} {
 		o := DefaultOptions()
 		o.Metric, o.Epochs = m, 1
 		var u UMAP

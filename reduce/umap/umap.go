@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 
 	"github.com/latentlab/latent/dataset"
@@ -116,8 +117,7 @@ func (u *UMAP) FitTransform(ctx context.Context, dst, x *mat32.Dense, o Options)
 //
 // Bad input is an error and leaves u unfitted: options out of range (see
 // Options), Neighbors ≥ rows, NaN or ±Inf values, zero rows under Cosine
-// or constant rows under Correlation, the Manhattan metric (not available
-// yet), labels of the wrong length. Cancelling ctx returns ctx.Err()
+// or constant rows under Correlation, labels of the wrong length. Cancelling ctx returns ctx.Err()
 // within one epoch of the layout or one block of the neighbour search.
 func (u *UMAP) Fit(ctx context.Context, x *mat32.Dense, o Options) error {
 	*u = UMAP{}
@@ -208,8 +208,10 @@ func knnMetric(m string) (knn.Metric, error) {
 		return knn.Euclidean, nil
 	case Cosine, Correlation:
 		return knn.Cosine, nil
+	case Manhattan:
+		return knn.Manhattan, nil
 	}
-	return 0, fmt.Errorf("umap: the %s metric is not available yet: the neighbour search supports %s, %s and %s", m, Euclidean, Cosine, Correlation)
+	return 0, fmt.Errorf("umap: unknown metric %q (known: %s)", m, strings.Join(Metrics, ", "))
 }
 
 // prepare returns the rows as the neighbour search must see them: x itself,
@@ -252,6 +254,15 @@ func prepare(x *mat32.Dense, metric, name string) (*mat32.Dense, error) {
 // centroidDist returns the distance the component layout measures between
 // two centroids, in the metric of the fit.
 func centroidDist(metric string) func(a, b []float64) float64 {
+	if metric == Manhattan {
+		return func(a, b []float64) float64 {
+			var s float64
+			for i, v := range a {
+				s += math.Abs(v - b[i])
+			}
+			return s
+		}
+	}
 	if metric == Euclidean {
 		return func(a, b []float64) float64 {
 			var s float64

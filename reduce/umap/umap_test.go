@@ -14,6 +14,7 @@ import (
 	"github.com/latentlab/latent/dataset"
 	"github.com/latentlab/latent/formats"
 	_ "github.com/latentlab/latent/formats/idx"
+	"github.com/latentlab/latent/knn"
 	"github.com/latentlab/latent/mat32"
 	"github.com/latentlab/latent/metrics"
 	"github.com/latentlab/latent/progress"
@@ -51,6 +52,15 @@ const (
 	knnAccTolerance = 0.01  // our folds hold other rows than scikit-learn's
 )
 
+// umap-learn 0.5.3 on the fixture under metric="manhattan", otherwise as
+// above (testdata/umap_fixture.py, seed 42; trustworthiness measured in the
+// euclidean input space). Seeds 0 and 1 give 0.9765 and 0.9751, 0.7355
+// and 0.7330.
+const (
+	umapLearnManhattanTrust  = 0.9770
+	umapLearnManhattanKNNAcc = 0.7380
+)
+
 // TestFixtureQuality fits the fixture with umap-learn's defaults and seed
 // 42 and compares trustworthiness and kNN accuracy with umap-learn's.
 func TestFixtureQuality(t *testing.T) {
@@ -82,6 +92,47 @@ func TestFixtureQuality(t *testing.T) {
 	}
 	if u.Options().Epochs != 500 || u.Samples() != 2000 {
 		t.Errorf("epochs %d, samples %d", u.Options().Epochs, u.Samples())
+	}
+}
+
+// TestFixtureManhattan fits the fixture under the Manhattan metric with
+// umap-learn's defaults and seed 42: the neighbour graph must hold L1
+// distances, and the embedding must keep the neighbourhoods about as well
+// as umap-learn's does under the same metric.
+func TestFixtureManhattan(t *testing.T) {
+	d := loadFixture(t)
+	o := DefaultOptions()
+	o.Seed, o.Metric = 42, "cityblock"
+	var u UMAP
+	y, err := u.FitTransform(context.Background(), nil, d.X, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Options().Metric != Manhattan || u.graph.Metric != knn.Manhattan {
+		t.Fatalf("metric %q, graph metric %v", u.Options().Metric, u.graph.Metric)
+	}
+	for i := 0; i < d.X.Rows; i += 199 {
+		idx, dist := u.graph.Row(i)
+		for p, j := range idx {
+			if want := knn.Manhattan.Distance(d.X.Row(i), d.X.Row(int(j))); dist[p] != want {
+				t.Fatalf("row %d: distance %v to %d, want the L1 distance %v", i, dist[p], j, want)
+			}
+		}
+	}
+	tw, err := metrics.Trustworthiness(d.X, y, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, err := metrics.KNNAccuracy(context.Background(), y, d.Labels, metrics.KNNAccuracyOptions{K: 10, Folds: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("manhattan: trustworthiness(10) %.4f (umap-learn %.4f), 10-NN accuracy %.4f (umap-learn %.4f)", tw, umapLearnManhattanTrust, acc.Mean, umapLearnManhattanKNNAcc)
+	if tw < umapLearnManhattanTrust-trustTolerance {
+		t.Errorf("trustworthiness %.4f < umap-learn's %.4f − %.3f", tw, umapLearnManhattanTrust, trustTolerance)
+	}
+	if acc.Mean < umapLearnManhattanKNNAcc-knnAccTolerance {
+		t.Errorf("kNN accuracy %.4f < umap-learn's %.4f − %.3f", acc.Mean, umapLearnManhattanKNNAcc, knnAccTolerance)
 	}
 }
 
@@ -216,30 +267,33 @@ func TestDisconnectedAndDuplicates(t *testing.T) {
 		}
 	}
 	labels = append(labels, slices.Repeat([]int{6}, 40)...)
-	o := DefaultOptions()
-	o.Seed = 1
-	o.Epochs = 100
-	g, _, err := fitGraph(context.Background(), dup, &o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, nc := components(g.csr); nc < 7 {
-		t.Fatalf("%d components, want at least 7", nc)
-	}
-	var u UMAP
-	y, err := u.FitTransform(context.Background(), nil, dup, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c, _ := mat32.CountNonFinite(y); c != 0 {
-		t.Fatalf("%d non-finite coordinates", c)
-	}
-	acc, err := metrics.KNNAccuracy(context.Background(), y, labels, metrics.KNNAccuracyOptions{K: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if acc.Mean < 0.99 {
-		t.Errorf("kNN accuracy of separated clusters %.3f, want ≥ 0.99", acc.Mean)
+	// Under Manhattan the components are placed by L1 distances between
+	// their centroids.
+	for _, m := range []string{Euclidean, Manhattan} {
+		o := DefaultOptions()
+		o.Seed, o.Epochs, o.Metric = 1, 100, m
+		g, _, err := fitGraph(context.Background(), dup, &o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, nc := components(g.csr); nc < 7 {
+			t.Fatalf("%s: %d components, want at least 7", m, nc)
+		}
+		var u UMAP
+		y, err := u.FitTransform(context.Background(), nil, dup, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, _ := mat32.CountNonFinite(y); c != 0 {
+			t.Fatalf("%s: %d non-finite coordinates", m, c)
+		}
+		acc, err := metrics.KNNAccuracy(context.Background(), y, labels, metrics.KNNAccuracyOptions{K: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if acc.Mean < 0.99 {
+			t.Errorf("%s: kNN accuracy of separated clusters %.3f, want ≥ 0.99", m, acc.Mean)
+		}
 	}
 }
 
@@ -309,7 +363,6 @@ func TestBadInput(t *testing.T) {
 		{"mix ratio", x, with(func(o *Options) { o.SetOpMixRatio = 1.5 }), "mix ratio"},
 		{"target weight", x, with(func(o *Options) { o.TargetWeight = -0.5 }), "target weight"},
 		{"unknown metric", x, with(func(o *Options) { o.Metric = "hamming" }), `unknown metric "hamming"`},
-		{"manhattan", x, with(func(o *Options) { o.Metric = Manhattan }), "manhattan metric is not available"},
 		{"unknown init", x, with(func(o *Options) { o.Init = "tsne" }), "unknown init"},
 		{"labels length", x, with(func(o *Options) { o.Labels = []int{1, 2} }), "2 labels for 50 rows"},
 		{"bad label", x, with(func(o *Options) { o.Labels = slices.Repeat([]int{-2}, 50) }), "label -2"},
@@ -336,7 +389,7 @@ func TestMetrics(t *testing.T) {
 	for j := range x.Data {
 		x.Data[j] += 40 // keep rows away from the origin for cosine
 	}
-	for _, m := range []string{Euclidean, Cosine, Correlation, "L2"} {
+	for _, m := range []string{Euclidean, Cosine, Correlation, "L2", Manhattan, "l1"} {
 		o := DefaultOptions()
 		o.Metric, o.Seed, o.Epochs = m, 1, 100
 		var u UMAP
