@@ -66,9 +66,10 @@ func (s *Server) getDataset(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if info.Linked() {
+	if info.Linked() && 4*int64(info.Rows)*int64(info.Dim) <= s.cfg.CacheBytes {
 		// Loading tells whether rows are labelled, and with which classes:
-		// the explorer asks for the entry when it opens the dataset.
+		// the explorer asks for the entry when it opens the dataset. A
+		// collection too large to load is described without them.
 		if _, err := s.cache.get(r.Context(), info.ID); err != nil {
 			return err
 		}

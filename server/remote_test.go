@@ -391,7 +391,12 @@ func TestRemoteLimits(t *testing.T) {
 	f, _ := remoteFixture(t, Config{CacheBytes: 10_000})
 	list, _ := f.listed()
 	cl := list["Clusters"]
-	res, b := f.do("GET", "/api/datasets/"+cl.ID, nil)
+	var v datasetView
+	f.doJSON("GET", "/api/datasets/"+cl.ID, nil, 200, &v)
+	if v.Rows != 400 || v.Labelled {
+		t.Fatalf("entry of a large collection %+v", v)
+	}
+	res, b := f.do("GET", "/api/datasets/"+cl.ID+"/codes", nil)
 	if res.StatusCode != 422 || !strings.Contains(string(b), "more than the server may hold") {
 		t.Fatalf("loading a large collection: %d %s", res.StatusCode, b)
 	}
