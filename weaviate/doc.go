@@ -19,7 +19,8 @@
 // dimension and the metadata columns' original names, which Weaviate does
 // not keep. The metric maps to Weaviate's distance: euclidean to
 // l2-squared (neighbour distances are returned as true euclidean
-// distances, as package knn does), cosine to cosine, inner product to dot.
+// distances, as package knn does), cosine to cosine, inner product to dot,
+// manhattan to manhattan.
 // Vectors come back exactly as they were pushed.
 //
 // # Invariants

@@ -39,7 +39,7 @@ type Spec struct {
 	// Dim is the length of the vectors, > 0.
 	Dim int
 	// Metric is the distance the index ranks by: Euclidean (Weaviate's
-	// l2-squared), Cosine or InnerProduct (dot).
+	// l2-squared), Cosine, InnerProduct (dot) or Manhattan (manhattan).
 	Metric knn.Metric
 	// Meta lists the metadata columns stored with each vector, as text.
 	Meta []string
@@ -134,6 +134,8 @@ func metricName(m knn.Metric) (string, error) {
 		return "cosine", nil
 	case knn.InnerProduct:
 		return "dot", nil
+	case knn.Manhattan:
+		return "manhattan", nil
 	}
 	return "", fmt.Errorf("weaviate: metric %v has no Weaviate equivalent", m)
 }
@@ -147,8 +149,10 @@ func parseMetric(s string) (knn.Metric, error) {
 		return knn.Euclidean, nil
 	case "dot":
 		return knn.InnerProduct, nil
+	case "manhattan":
+		return knn.Manhattan, nil
 	}
-	return 0, fmt.Errorf("distance %q is not supported (cosine, l2-squared and dot are)", s)
+	return 0, fmt.Errorf("distance %q is not supported (cosine, l2-squared, dot and manhattan are)", s)
 }
 
 // metaProps gives each metadata column a property name: "m_" and the name

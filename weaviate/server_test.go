@@ -74,7 +74,7 @@ func TestServerSingleNode(t *testing.T) {
 		n, nq = 1500, 100
 	}
 	x, side := clusteredData(n, d, 1)
-	for _, metric := range []knn.Metric{knn.Euclidean, knn.Cosine} {
+	for _, metric := range []knn.Metric{knn.Euclidean, knn.Cosine, knn.Manhattan} {
 		t.Run(metric.String(), func(t *testing.T) {
 			name := "Round_" + metric.String()
 			col, err := c.Create(ctx, Spec{Name: name, Dim: d, Metric: metric, Meta: []string{"file name"}, Ef: 256})

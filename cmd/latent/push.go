@@ -137,7 +137,7 @@ key, if the cluster wants one, is read from $WEAVIATE_API_KEY.`,
 	f.StringVar(&dataPath, "data", "", "the vectors to push (any format latent reads; .npy is streamed)")
 	f.StringVar(&store, "store", "", "weaviate://host:port[,host:port...][?grpc=port] (API key in $WEAVIATE_API_KEY)")
 	f.StringVar(&name, "collection", "", "collection name (letters, digits, _; Weaviate capitalises the first letter)")
-	f.StringVar(&metricName, "metric", "euclidean", "euclidean, cosine or ip (inner product), for a new collection")
+	f.StringVar(&metricName, "metric", "euclidean", "euclidean, cosine, ip (inner product) or manhattan, for a new collection")
 	f.StringVar(&ckPath, "checkpoint", "", "record progress in this file and resume from it")
 	f.StringVar(&consistency, "consistency", "", "replicas that must acknowledge each write: one, quorum or all (default: the server's)")
 	f.IntVar(&popt.BatchSize, "batch", weaviate.DefaultBatchSize, "objects per request")
