@@ -68,7 +68,7 @@ func (s *Server) neighbors(w http.ResponseWriter, r *http.Request, req neighbors
 	if req.Metric != "" {
 		m, err := knn.ParseMetric(req.Metric)
 		if err != nil || m == knn.InnerProduct {
-			return badRequest("metric %q: want euclidean or cosine", clip(req.Metric))
+			return badRequest("metric %q: want euclidean, cosine or manhattan", clip(req.Metric))
 		}
 		metric = m
 	}
