@@ -97,5 +97,9 @@
 // by "train" jobs, saved as safetensors with a JSON config) and "pca", a
 // linear autoencoder from reduce/pca; other kinds are added through
 // Config.ModelLoaders and Config.ModelTrainers. Interpolation paths come from
-// package space (lerp or slerp between the codes of two rows).
+// package space (lerp or slerp between the codes of two rows). A
+// conditional model (ConditionalModel, such as a cvae) codes each row with
+// a class: the request's "class", else the labels of the dataset rows it
+// names; its samples cycle through the classes and its interpolations keep
+// the class of the first row; decoding free codes without a class is a 422.
 package server

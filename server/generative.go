@@ -22,8 +22,8 @@ const generativeFile = "model.safetensors"
 // and loads.
 var generativeTypes = []model.Type{model.AE, model.DAE, model.VAE, model.CVAE, model.GAN}
 
-// generativeModel adapts a model.Model (autoencoder, VAE, GAN) to Model.
-// Conditional models get no class (their Encode and Decode then refuse).
+// generativeModel adapts a model.Model (autoencoder, VAE, GAN) to Model;
+// a conditional one (CVAE) is wrapped as a conditionalModel instead.
 type generativeModel struct{ m model.Model }
 
 func (g generativeModel) Dims() (int, int) { return g.m.InputShape().Dim, g.m.LatentDim() }
@@ -49,7 +49,29 @@ func loadGenerative(dir string) (Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	if m.Config().Type.Conditional() {
+		return conditionalModel{generativeModel{m}}, nil
+	}
 	return generativeModel{m}, nil
+}
+
+// conditionalModel adapts a conditional model.Model (CVAE) to
+// ConditionalModel.
+type conditionalModel struct{ generativeModel }
+
+func (c conditionalModel) Classes() []string { return c.m.Config().Classes }
+
+func (c conditionalModel) EncodeClass(ctx context.Context, x *mat32.Dense, classes []int) (*mat32.Dense, error) {
+	mu, _, err := c.m.Encode(x, classes)
+	return mu, err
+}
+
+func (c conditionalModel) DecodeClass(ctx context.Context, z *mat32.Dense, classes []int) (*mat32.Dense, error) {
+	return c.m.Decode(z, classes)
+}
+
+func (c conditionalModel) SampleClass(ctx context.Context, n int, seed uint64, classes []int) (*mat32.Dense, error) {
+	return c.m.Sample(n, seed, classes)
 }
 
 // generativeParams are the params of a "train" job of a kind from package

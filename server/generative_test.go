@@ -2,8 +2,10 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"image/png"
+	"math"
 	"strings"
 	"testing"
 
@@ -117,4 +119,75 @@ func TestEncodeAndProjectEmbedding(t *testing.T) {
 		}
 	}
 	f.doJSON("DELETE", "/api/embeddings/"+res.Embedding, nil, 204, nil)
+}
+
+// TestConditionalModel trains a CVAE through a job and uses it through the
+// model endpoints: dataset rows take their labels, free codes and vectors
+// need a class, samples cycle through the classes.
+func TestConditionalModel(t *testing.T) {
+	f := newFixture(t, Config{})
+	var j jobView
+	f.doJSON("POST", "/api/jobs", map[string]any{"kind": "train", "dataset": f.ds.ID,
+		"params": map[string]any{"kind": "cvae", "name": "cvae-small", "latent": 2, "hidden": []int{16}, "epochs": 2, "batch": 32, "seed": 1}}, 202, &j)
+	end, events := f.waitJob(j.ID)
+	if end.State != store.JobDone {
+		t.Fatalf("train job %+v (events %v)", end, events)
+	}
+	var res struct{ Model string }
+	json.Unmarshal(end.Result, &res)
+	base := "/api/models/" + res.Model
+	var enc struct{ Latent [][]float32 }
+	f.doJSON("POST", base+"/encode", map[string]any{"rows": []int{0, 1, 2}}, 200, &enc)
+	if len(enc.Latent) != 3 || len(enc.Latent[0]) != 2 {
+		t.Fatalf("encode %+v", enc)
+	}
+	// Row 0 as a vector, with its class, gives the same code.
+	d, err := f.st.LoadDataset(context.Background(), f.ds.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var enc2 struct{ Latent [][]float32 }
+	f.doJSON("POST", base+"/encode", map[string]any{"vectors": [][]float32{d.X.Row(0)}, "class": d.Classes[d.Labels[0]]}, 200, &enc2)
+	near := func(a, b []float32) bool {
+		for i := range a {
+			if math.Abs(float64(a[i]-b[i])) > 1e-5 {
+				return false
+			}
+		}
+		return len(a) == len(b)
+	}
+	// (Equal up to rounding: one row and three rows take other GEMM paths.)
+	if !near(enc2.Latent[0], enc.Latent[0]) {
+		t.Fatalf("row 0 as a vector of class %s encodes to %v, as a row to %v", d.Classes[d.Labels[0]], enc2.Latent[0], enc.Latent[0])
+	}
+	f.doJSON("POST", base+"/encode", map[string]any{"vectors": [][]float32{d.X.Row(0)}, "class": d.Classes[(d.Labels[0]+1)%3]}, 200, &enc2)
+	if near(enc2.Latent[0], enc.Latent[0]) {
+		t.Fatal("the class given makes no difference to the code")
+	}
+	for _, c := range []struct {
+		path   string
+		body   map[string]any
+		status int
+		msg    string
+	}{
+		{"/decode", map[string]any{"latent": enc.Latent, "format": "json"}, 422, "give class"},
+		{"/decode", map[string]any{"latent": enc.Latent, "class": "round", "format": "json"}, 422, "the model knows 3 classes"},
+		{"/decode", map[string]any{"latent": enc.Latent, "class": "bottom", "format": "json"}, 200, ""},
+		{"/encode", map[string]any{"vectors": [][]float32{make([]float32, 64)}}, 422, "give class"},
+		{"/sample", map[string]any{"n": 6, "seed": 2, "format": "json"}, 200, ""},
+		{"/sample", map[string]any{"n": 2, "class": "top-left", "format": "json"}, 200, ""},
+		{"/interpolate", map[string]any{"a": 0, "b": 2, "steps": 5, "format": "json"}, 200, ""},
+		{"/interpolate", map[string]any{"a": 0, "b": 2, "steps": 5, "class": "bottom", "format": "json"}, 200, ""},
+	} {
+		b, _ := json.Marshal(c.body)
+		res, out := f.do("POST", base+c.path, bytes.NewReader(b), "Content-Type", "application/json")
+		if res.StatusCode != c.status || !strings.Contains(string(out), c.msg) {
+			t.Errorf("%s %s: %d %.200s, want %d with %q", c.path, b, res.StatusCode, out, c.status, c.msg)
+		}
+	}
+	// An encode job codes every row with its own label.
+	f.doJSON("POST", "/api/jobs", map[string]any{"kind": "encode", "dataset": f.ds.ID, "params": map[string]any{"model": res.Model}}, 202, &j)
+	if end, events := f.waitJob(j.ID); end.State != store.JobDone {
+		t.Fatalf("encode job %+v (events %v)", end, events)
+	}
 }

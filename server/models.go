@@ -299,7 +299,11 @@ func (s *Server) encodeJob(ctx context.Context, info store.Dataset, raw json.Raw
 				return nil, err
 			}
 			hi := min(n, lo+encodeBatch)
-			zb, err := m.Encode(ctx, l.d.X.Slice(lo, hi))
+			rows := make([]int, hi-lo)
+			for i := range rows {
+				rows[i] = lo + i
+			}
+			zb, err := encodeRows(ctx, m, modelRequest{}, l, rows, l.d.X.Slice(lo, hi))
 			if err != nil {
 				return nil, err
 			}
@@ -396,6 +400,11 @@ type modelRequest struct {
 	Steps int `json:"steps,omitempty"`
 	// Mode is "lerp" (default) or "slerp".
 	Mode string `json:"mode,omitempty"`
+	// Class is the class a conditional model (CVAE) encodes, decodes or
+	// samples with; without it, dataset rows take their labels, samples
+	// cycle through the classes, an interpolation decodes with the class
+	// of A, and decoding free codes is refused.
+	Class *string `json:"class,omitempty"`
 	// N is the number of samples (default 16) and Seed their seed.
 	N    int    `json:"n,omitempty"`
 	Seed uint64 `json:"seed,omitempty"`
@@ -472,6 +481,7 @@ func (s *Server) encode(w http.ResponseWriter, r *http.Request) error {
 	}
 	f, _ := m.Dims()
 	var x *mat32.Dense
+	var rows []int
 	switch {
 	case req.Rows != nil && req.Vectors != nil, req.Rows == nil && req.Vectors == nil:
 		return badRequest("give exactly one of rows and vectors")
@@ -489,12 +499,13 @@ func (s *Server) encode(w http.ResponseWriter, r *http.Request) error {
 		}
 		x = mat32.New(len(req.Rows), f)
 		mat32.Gather(x, l.d.X, req.Rows)
+		rows = req.Rows
 	default:
 		if x, err = matrixOf("vectors", req.Vectors, f); err != nil {
 			return err
 		}
 	}
-	z, err := m.Encode(r.Context(), x)
+	z, err := encodeRows(r.Context(), m, req, l, rows, x)
 	if err != nil {
 		return unprocessable(err)
 	}
@@ -542,7 +553,7 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request) error {
 	if z.Rows > maxImageCells && req.Format != "json" {
 		return badRequest("at most %d images per picture", maxImageCells)
 	}
-	x, err := m.Decode(r.Context(), z)
+	x, err := decodeCodes(r.Context(), m, req, z, nil)
 	if err != nil {
 		return unprocessable(err)
 	}
@@ -566,7 +577,7 @@ func (s *Server) sample(w http.ResponseWriter, r *http.Request) error {
 	if req.N < 1 || req.N > maxSamples {
 		return badRequest("n = %d: want 1 to %d", req.N, maxSamples)
 	}
-	x, err := m.Sample(r.Context(), req.N, req.Seed)
+	x, err := sampleRows(r.Context(), m, req, req.N)
 	if err != nil {
 		return unprocessable(err)
 	}
@@ -611,16 +622,27 @@ func (s *Server) interpolate(w http.ResponseWriter, r *http.Request) error {
 	}
 	ends := mat32.New(2, l.d.Dim())
 	mat32.Gather(ends, l.d.X, []int{*req.A, *req.B})
-	ze, err := m.Encode(r.Context(), ends)
+	ze, err := encodeRows(r.Context(), m, req, l, []int{*req.A, *req.B}, ends)
 	if err != nil {
 		return unprocessable(err)
+	}
+	var pathClasses []int // a conditional model's path keeps A's class
+	if cm, ok := m.(ConditionalModel); ok && req.Class == nil {
+		a, err := rowClasses(cm, l, []int{*req.A})
+		if err != nil {
+			return err
+		}
+		pathClasses = make([]int, req.Steps)
+		for i := range pathClasses {
+			pathClasses[i] = a[0]
+		}
 	}
 	method := space.Linear
 	if req.Mode == "slerp" {
 		method = space.Spherical
 	}
 	path := space.Path(nil, ze.Row(0), ze.Row(1), req.Steps, method)
-	x, err := m.Decode(r.Context(), path)
+	x, err := decodeCodes(r.Context(), m, req, path, pathClasses)
 	if err != nil {
 		return unprocessable(err)
 	}
