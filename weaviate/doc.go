@@ -72,4 +72,14 @@
 // Consistency replicas: ONE lets an import continue while a node is down,
 // and with Spec.AsyncReplication the replicas then repair each other once
 // the node is back. Searches read from one replica per shard.
+//
+// # Performance
+//
+// bench/weaviate, servers on 127.0.0.1 sharing 2 cores, 1,000,000 × 128-d
+// generated vectors, batches of 1,000, 4 in flight: 1,429 vectors/s into
+// one node, 2,164 into three (three shards); the servers' HNSW insertion
+// is the bound (2.9 CPU-seconds on the client side for the whole import).
+// Queries k=10 at ef 128, one at a time: p50 2.4 ms, p99 4.1 ms, recall@10
+// 0.950 against exact (one node); p50 3.5 ms, p99 6.0 ms, recall 0.991
+// (three nodes).
 package weaviate
