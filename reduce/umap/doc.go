@@ -155,21 +155,18 @@
 //
 // bench/umap runs latent and umap-learn 0.5.3 (warm numba, seeded) in the
 // same run on Fashion-MNIST, 2 threads, 15 neighbours, min_dist 0.1; on
-// the shared 2-core project machine (load about 5) it measured:
+// the 2-core project machine, otherwise quiet, it measured:
 //
 //	                         latent      umap-learn
-//	fit 10,000 × 784         4.3 s       13.9 s     trustworthiness(10) 0.9793 vs 0.9792
-//	fit 70,000 × 784         27.5 s      55.3 s     10-NN accuracy 0.780 vs 0.782
-//	  CPU time, all threads  19.1 s      34.5 s
-//	  peak memory (max RSS)  0.91 GB     2.78 GB
-//	transform 10,000 → 60k   2.7 s       8.5 s      held-out 10-NN accuracy 0.769 vs 0.769
+//	fit 10,000 × 784         3.1 s       8.2 s      trustworthiness(10) 0.9793 vs 0.9792
+//	fit 70,000 × 784         16.5 s      29.6 s     10-NN accuracy 0.780 vs 0.782
+//	  CPU time, all threads  31.8 s      35.0 s
+//	  peak memory (max RSS)  0.91 GB     2.72 GB
+//	transform 10,000 → 60k   0.92 s      5.7 s      held-out 10-NN accuracy 0.769 vs 0.769
 //
-// Of latent's 19 s of CPU for 70,000 rows, the neighbour graph takes 4, the
-// fuzzy set 0.3, the spectral start 2 and the layout 12. A fit of
-// 1,000,000 rows of 50 values (20 Gaussian clusters) took 12 minutes on the
-// shared machine (411 s of CPU: neighbours 50, spectral start 27, layout
-// 326) with a peak of 2.0 GB, where umap-learn users report running out of
-// memory.
+// A fit of 1,000,000 rows of 50 values (20 Gaussian clusters) took 253 s
+// (495 s of CPU: neighbours 49, spectral start 38, layout 401) with a peak
+// of 2.0 GB, where umap-learn users report running out of memory.
 //
 // # Saved models
 //
