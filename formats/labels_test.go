@@ -56,3 +56,32 @@ func TestReadLabels(t *testing.T) {
 		t.Fatalf("folder: %v", err)
 	}
 }
+
+// FuzzReadLabels: any file content gives labels or an error naming the
+// file, never a panic or more labels than the file has bytes.
+func FuzzReadLabels(f *testing.F) {
+	f.Add([]byte("a\nb\n\nc\n"))
+	f.Add([]byte{0, 0, 8, 1, 0, 0, 0, 3, 9, 2, 1})    // IDX ubyte labels
+	f.Add([]byte{0, 0, 8, 1, 0xff, 0xff, 0xff, 0xff}) // lying count
+	f.Add([]byte{0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3, 4})
+	f.Add([]byte("\x93NUMPY\x01\x00v\x00{'descr': '<i8', 'fortran_order': False, 'shape': (1,), }" + strings.Repeat(" ", 53) + "\n\x07\x00\x00\x00\x00\x00\x00\x00"))
+	f.Add([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff})
+	f.Add([]byte("ab\x00cd"))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(dir, "labels")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		names, err := formats.ReadLabels(path)
+		if err != nil {
+			if !strings.Contains(err.Error(), path) {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		if len(names) > len(data)+1 && !formats.IsGzip(data) {
+			t.Fatalf("%d labels from %d bytes", len(names), len(data))
+		}
+	})
+}
