@@ -233,6 +233,54 @@ func TestBrowserExplorer(t *testing.T) {
 	_ = m
 }
 
+// TestBrowserRemote opens a collection of a remote store (a cosine one) in
+// the explorer: it is listed, projected from the page, and a click lists
+// neighbours answered by the store's index in its metric.
+func TestBrowserRemote(t *testing.T) {
+	f, fr := remoteFixture(t, Config{})
+	list, _ := f.listed()
+	sh := list["shapes (weaviate)"]
+	if sh.ID == "" {
+		t.Fatalf("collection not listed: %v", list)
+	}
+	bctx, problems := browser(t)
+	fail := func(what string, err error) {
+		t.Helper()
+		status, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`document.getElementById('status').textContent`))
+		t.Fatalf("%s: %v (status bar %q; page problems: %v)", what, err, status, problems())
+	}
+	if err := chromedp.Do(bctx, chromedp.Navigate(f.ts.URL+"/?dataset="+sh.ID)); err != nil {
+		fail("navigate", err)
+	}
+	if _, err := poll[bool](bctx, `window.latent !== undefined && document.getElementById('status').textContent.includes('no projection')`, 30*time.Second); err != nil {
+		fail("loading the collection", err)
+	}
+	if n, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll('#dataset option').length`)); err != nil || n != 3 {
+		fail(fmt.Sprintf("%d datasets listed", n), err)
+	}
+	if err := chromedp.Do(bctx, chromedp.SetValue(chromedp.CSS("#method"), "pca"), chromedp.Click(chromedp.CSS("#run"))); err != nil {
+		fail("starting a projection", err)
+	}
+	if _, err := poll[bool](bctx, `window.latent.scatter.n === 90`, 30*time.Second); err != nil {
+		fail("projection shown", err)
+	}
+	chromedp.Do(bctx, chromedp.Sleep(300*time.Millisecond))
+	if err := chromedp.Do(bctx, clickPoint(4)); err != nil {
+		fail("clicking a point", err)
+	}
+	n, err := poll[int](bctx, `document.querySelectorAll('#neighbors li').length`, 30*time.Second)
+	if err != nil || n != 10 {
+		fail(fmt.Sprintf("%d neighbours listed", n), err)
+	}
+	info, _ := chromedp.Run(bctx, chromedp.Text(chromedp.CSS("#neighbors-info")))
+	if !strings.Contains(info, "cosine") || !strings.Contains(info, "weaviate") || fr.count("neighbors") == 0 {
+		t.Fatalf("neighbours info %q, %d store queries", info, fr.count("neighbors"))
+	}
+	if p := problems(); len(p) > 0 {
+		t.Fatalf("the page logged problems: %v", p)
+	}
+}
+
 // TestBrowserMillion loads a projection of 1,000,000 points in the explorer
 // and logs how long loading, a redraw, a pick after a change of view and a
 // lasso take. It runs with LATENT_BROWSER_1M=1 (the WebGL here is

@@ -295,6 +295,8 @@ function showEmpty(msg) {
 
 async function selectDataset(id, wantProj) {
   S.ds = await getJSON(`/api/datasets/${id}`);
+  // A collection in a vector database answers in its index's metric.
+  if (S.ds.metric) $('metric').value = S.ds.metric;
   S.current = -1; S.neighbors = []; S.a = -1; S.b = -1; S.selection = null; S.matches = null; S.isolate = false;
   thumbs.clear();
   $('current-box').hidden = true; $('neighbors').replaceChildren(); $('strip').replaceChildren();
