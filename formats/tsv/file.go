@@ -2,7 +2,6 @@ package tsv
 
 import (
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/latentlab/latent/dataset"
 	"github.com/latentlab/latent/formats"
-	"github.com/latentlab/latent/internal/atomicfile"
 )
 
 func init() {
@@ -83,7 +81,7 @@ func Load(path string, opt formats.Options) (*dataset.Dataset, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	d := &dataset.Dataset{Name: stem(path), X: x, SourceType: "text"}
+	d := &dataset.Dataset{Name: formats.Stem(path), X: x, SourceType: "text"}
 	meta := opt.Labels
 	if meta == "" {
 		p := MetadataPath(path)
@@ -147,14 +145,6 @@ func attachFrom(d *dataset.Dataset, r io.Reader, path, vectorsName, labelColumn 
 	return nil
 }
 
-// stem returns the file name without directories and extensions (".gz"
-// included).
-func stem(path string) string {
-	base := filepath.Base(path)
-	base = strings.TrimSuffix(base, ".gz")
-	return strings.TrimSuffix(base, filepath.Ext(base))
-}
-
 // Save writes d's vectors to path as a .tsv (gzip-compressed when path ends
 // in ".gz") and, when d has labels or metadata, its metadata to the file
 // MetadataPath names (see MetadataColumns and WriteMetadata). Each file is
@@ -165,31 +155,11 @@ func Save(path string, d *dataset.Dataset) error {
 	}
 	if cols := MetadataColumns(d); cols != nil {
 		mp := MetadataPath(path)
-		if err := writeFile(mp, func(w io.Writer) error { return WriteMetadata(w, cols) }); err != nil {
+		if err := formats.WriteFile(mp, func(w io.Writer) error { return WriteMetadata(w, cols) }); err != nil {
 			return err
 		}
 	}
-	return writeFile(path, func(w io.Writer) error { return WriteVectors(w, d.X) })
-}
-
-// writeFile writes path atomically, through gzip when it ends in ".gz".
-func writeFile(path string, write func(io.Writer) error) error {
-	return atomicfile.Write(path, func(w io.Writer) error {
-		if !strings.HasSuffix(strings.ToLower(path), ".gz") {
-			if err := write(w); err != nil {
-				return fmt.Errorf("%s: %w", path, err)
-			}
-			return nil
-		}
-		zw := gzip.NewWriter(w)
-		if err := write(zw); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		if err := zw.Close(); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		return nil
-	})
+	return formats.WriteFile(path, func(w io.Writer) error { return WriteVectors(w, d.X) })
 }
 
 // LoadProjector reads the first embedding of a projector_config.json (path
@@ -336,14 +306,14 @@ func SaveProjector(dir string, d *dataset.Dataset) error {
 	if cols := MetadataColumns(d); cols != nil {
 		e.MetadataPath = "metadata.tsv"
 		p := filepath.Join(dir, e.MetadataPath)
-		if err := writeFile(p, func(w io.Writer) error { return WriteMetadata(w, cols) }); err != nil {
+		if err := formats.WriteFile(p, func(w io.Writer) error { return WriteMetadata(w, cols) }); err != nil {
 			return err
 		}
 	}
 	p := filepath.Join(dir, e.TensorPath)
-	if err := writeFile(p, func(w io.Writer) error { return WriteVectors(w, d.X) }); err != nil {
+	if err := formats.WriteFile(p, func(w io.Writer) error { return WriteVectors(w, d.X) }); err != nil {
 		return err
 	}
 	cfg := &Config{Embeddings: []Embedding{e}}
-	return writeFile(filepath.Join(dir, ConfigName), func(w io.Writer) error { return WriteConfig(w, cfg) })
+	return formats.WriteFile(filepath.Join(dir, ConfigName), func(w io.Writer) error { return WriteConfig(w, cfg) })
 }
