@@ -13,6 +13,7 @@ import (
 
 	"github.com/latentlab/latent/knn"
 	"github.com/latentlab/latent/mat32"
+	"github.com/latentlab/latent/progress"
 )
 
 // clustered draws n points around c centres in d dimensions, with a spread
@@ -315,7 +316,7 @@ func TestCancel(t *testing.T) {
 	ix := New(16, Config{})
 	ctx, cancel := context.WithCancel(context.Background())
 	n := 0
-	err := ix.Add(ctx, x, func(u progressUpdate) {
+	err := ix.Add(ctx, x, func(u progress.Update) {
 		n++
 		if u.Done >= 1024 {
 			cancel()

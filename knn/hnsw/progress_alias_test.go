@@ -1,5 +1,0 @@
-package hnsw
-
-import "github.com/latentlab/latent/progress"
-
-type progressUpdate = progress.Update
