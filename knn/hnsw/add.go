@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -68,7 +69,7 @@ func (ix *Index) Add(ctx context.Context, x *mat32.Dense, prog progress.Func) er
 	}
 	workers := ix.workers
 	if workers <= 0 {
-		workers = runtimeProcs()
+		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = min(workers, total-next)
 	var (
@@ -143,21 +144,11 @@ func (ix *Index) insert(s *searcher, id uint32) {
 	if !raise {
 		ix.global.Unlock()
 	}
-	s.gen++
-	if s.gen == 0 {
-		clear(s.visited)
-		s.gen = 1
-	}
 	ep := item{ix.dist(q, entry), entry}
 	for lev := top; lev > level; lev-- {
 		ep = ix.greedy(s, q, ep, lev)
 	}
 	for lev := min(level, top); lev >= 0; lev-- {
-		s.gen++
-		if s.gen == 0 {
-			clear(s.visited)
-			s.gen = 1
-		}
 		ix.searchLayer(s, q, ep, ix.efC, lev)
 		// Candidates nearest first.
 		s.sel = s.sel[:0]

@@ -255,12 +255,16 @@ func (ix *Index) getSearcher() *searcher {
 		s.visited = make([]uint32, ix.n+ix.n/4)
 		s.gen = 0
 	}
+	return s
+}
+
+// unvisit empties the visited set by moving to a new generation.
+func (s *searcher) unvisit() {
 	s.gen++
 	if s.gen == 0 {
 		clear(s.visited)
 		s.gen = 1
 	}
-	return s
 }
 
 // greedy walks layer lev from ep to a local minimum of the distance to q.
@@ -280,6 +284,7 @@ func (ix *Index) greedy(s *searcher, q []float32, ep item, lev int) item {
 // searchLayer leaves in s.res (a max-heap) the ef nearest nodes to q found
 // on layer lev from the entry ep.
 func (ix *Index) searchLayer(s *searcher, q []float32, ep item, ef, lev int) {
+	s.unvisit()
 	gen := s.gen
 	vis := s.visited
 	cand := s.cand[:0]
@@ -445,11 +450,6 @@ func (ix *Index) SearchBatch(ctx context.Context, queries *mat32.Dense, k, ef in
 			if ix.metric == knn.Cosine {
 				s.q = normalize(append(s.q[:0], q...))
 				q = s.q
-			}
-			s.gen++
-			if s.gen == 0 {
-				clear(s.visited)
-				s.gen = 1
 			}
 			res := ix.search(s, q, k, ef)
 			idx, d := g.Row(i)
