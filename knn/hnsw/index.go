@@ -428,7 +428,8 @@ func (ix *Index) SearchBatch(ctx context.Context, queries *mat32.Dense, k, ef in
 		return nil, err
 	}
 	if ix.metric == knn.Cosine {
-		if _, err := knn.NormalizeRows(nil, queries, "hnsw: queries"); err != nil {
+		var err error
+		if queries, err = knn.NormalizeRows(nil, queries, "hnsw: queries"); err != nil {
 			return nil, err
 		}
 	}
@@ -446,12 +447,7 @@ func (ix *Index) SearchBatch(ctx context.Context, queries *mat32.Dense, k, ef in
 			if i%64 == 0 && ctx.Err() != nil {
 				return
 			}
-			q := queries.Row(i)
-			if ix.metric == knn.Cosine {
-				s.q = normalize(append(s.q[:0], q...))
-				q = s.q
-			}
-			res := ix.search(s, q, k, ef)
+			res := ix.search(s, queries.Row(i), k, ef)
 			idx, d := g.Row(i)
 			for j, r := range res {
 				idx[j], d[j] = int32(r.id), ix.external(r.d)
