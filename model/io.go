@@ -87,7 +87,7 @@ func toTensor(name string, shape []int, data []float32, dt safetensors.DType) (s
 			var h uint16
 			if dt == safetensors.F16 {
 				h = toHalf(v)
-				if math.IsInf(float64(halfToFloat(h)), 0) && !math.IsInf(float64(v), 0) {
+				if h&0x7fff == 0x7c00 && !math.IsInf(float64(v), 0) {
 					return safetensors.Tensor{}, fmt.Errorf("tensor %q: value %g is beyond float16's range", name, v)
 				}
 			} else {
@@ -134,27 +134,6 @@ func toHalf(v float32) uint16 {
 		return sign | uint16(h)
 	}
 	return sign
-}
-
-// halfToFloat converts a half-precision value to float32.
-func halfToFloat(h uint16) float32 {
-	sign := uint32(h&0x8000) << 16
-	exp := uint32(h>>10) & 0x1f
-	mant := uint32(h & 0x3ff)
-	switch {
-	case exp == 0x1f:
-		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
-	case exp == 0:
-		if mant == 0 {
-			return math.Float32frombits(sign)
-		}
-		f := float32(mant) / (1 << 24)
-		if sign != 0 {
-			f = -f
-		}
-		return f
-	}
-	return math.Float32frombits(sign | (exp+112)<<23 | mant<<13)
 }
 
 // toBFloat16 rounds v to bfloat16 (the top 16 bits of a float32, ties to

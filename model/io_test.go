@@ -167,11 +167,19 @@ func TestHalfConversion(t *testing.T) {
 			t.Errorf("toHalf(%g) = %#04x, want %#04x", c.in, got, c.want)
 		}
 		if c.want&0x7c00 != 0x7c00 {
-			back := halfToFloat(c.want)
-			if toHalf(back) != c.want {
-				t.Errorf("round trip of %#04x through %g", c.want, back)
+			// Read back as Load reads F16 weights.
+			tn := safetensors.Tensor{DType: safetensors.F16, Shape: []int{1}, Data: []byte{byte(c.want), byte(c.want >> 8)}}
+			back, err := tn.Float32s(nil)
+			if err != nil || toHalf(back[0]) != c.want {
+				t.Errorf("round trip of %#04x through %v: %v", c.want, back, err)
 			}
 		}
+	}
+	if _, err := toTensor("w", []int{1}, []float32{70000}, safetensors.F16); err == nil || !strings.Contains(err.Error(), "beyond float16's range") {
+		t.Errorf("F16 overflow: %v", err)
+	}
+	if _, err := toTensor("w", []int{2}, []float32{float32(math.Inf(1)), float32(math.NaN())}, safetensors.F16); err != nil {
+		t.Errorf("F16 of Inf and NaN: %v", err)
 	}
 	if toBFloat16(1) != 0x3f80 || toBFloat16(-0.5) != 0xbf00 {
 		t.Errorf("bfloat16: %#04x %#04x", toBFloat16(1), toBFloat16(-0.5))
