@@ -10,13 +10,13 @@ import (
 	"github.com/latentlab/latent/progress"
 )
 
-// csr is a sparse n×cols matrix in compressed-row form; rows list their
+// csr is a sparse n×n matrix in compressed-row form; rows list their
 // columns in increasing order.
 type csr struct {
-	n, cols int
-	rowPtr  []int
-	col     []int32
-	val     []float32
+	n      int
+	rowPtr []int
+	col    []int32
+	val    []float32
 }
 
 // nnz returns the number of stored entries.
@@ -223,7 +223,7 @@ func symmetrize(g *knn.Graph, cond []float64) *csr {
 			rows[i] = out
 		}
 	})
-	m := &csr{n: n, cols: n, rowPtr: make([]int, n+1)}
+	m := &csr{n: n, rowPtr: make([]int, n+1)}
 	total := 0.0
 	for i, r := range rows {
 		m.rowPtr[i+1] = m.rowPtr[i] + len(r)

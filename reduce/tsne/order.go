@@ -65,7 +65,7 @@ func permuted(p *csr, perm []int32) *csr {
 	for nw, old := range perm {
 		inv[old] = int32(nw)
 	}
-	q := &csr{n: n, cols: p.cols, rowPtr: make([]int, n+1), col: make([]int32, len(p.col)), val: make([]float32, len(p.val))}
+	q := &csr{n: n, rowPtr: make([]int, n+1), col: make([]int32, len(p.col)), val: make([]float32, len(p.val))}
 	for nw, old := range perm {
 		q.rowPtr[nw+1] = q.rowPtr[nw] + p.rowPtr[old+1] - p.rowPtr[old]
 	}

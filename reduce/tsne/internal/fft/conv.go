@@ -426,9 +426,6 @@ func NewConv1(g, w int) *Conv1 {
 	return &Conv1{g: g, m: m, w: w, p: NewPlan(m), buf: make([]complex128, m*w)}
 }
 
-// Size returns the transform length M.
-func (c *Conv1) Size() int { return c.m }
-
 // KernelSpectrum returns the spectrum (M values) of the even kernel k(d),
 // evaluated at |d| ≤ M/2 and scaled by 1/M.
 func (c *Conv1) KernelSpectrum(k func(d int) float64) []complex128 {
