@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -169,7 +167,7 @@ func (s *Store) nameFree(ctx context.Context, table, name string) error {
 
 const datasetCols = `id, name, rows, dim, image_h, image_w, image_c, labelled, classes, meta, source, source_type, bytes, created`
 
-func scanDataset(sc interface{ Scan(...any) error }) (Dataset, error) {
+func scanDataset(sc scanner) (Dataset, error) {
 	var d Dataset
 	var classes, meta, created string
 	err := sc.Scan(&d.ID, &d.Name, &d.Rows, &d.Dim, &d.Image.Height, &d.Image.Width, &d.Image.Channels, &d.Labelled,
@@ -189,34 +187,13 @@ func scanDataset(sc interface{ Scan(...any) error }) (Dataset, error) {
 
 // Datasets lists the stored datasets, newest first.
 func (s *Store) Datasets(ctx context.Context) ([]Dataset, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+datasetCols+" FROM datasets ORDER BY created DESC, id")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Dataset{}
-	for rows.Next() {
-		d, err := scanDataset(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, scanDataset, "SELECT "+datasetCols+" FROM datasets ORDER BY created DESC, id")
 }
 
 // Dataset returns the entry of the dataset with the given ID or, when ref
 // is not an ID, name.
 func (s *Store) Dataset(ctx context.Context, ref string) (Dataset, error) {
-	col := "name"
-	if ValidID(KindDataset, ref) {
-		col = "id"
-	}
-	d, err := scanDataset(s.db.QueryRowContext(ctx, "SELECT "+datasetCols+" FROM datasets WHERE "+col+" = ?", ref))
-	if errors.Is(err, sql.ErrNoRows) {
-		return d, fmt.Errorf("%w: no dataset %q", ErrNotFound, clip(ref))
-	}
-	return d, err
+	return queryOne(ctx, s.db, KindDataset, datasetCols, refColumn(KindDataset, ref), ref, scanDataset)
 }
 
 // LoadDataset reads the stored dataset with the given ID or name.
@@ -280,19 +257,13 @@ func (s *Store) DeleteDataset(ctx context.Context, id string) error {
 	}
 	var children []struct{ kind, id string }
 	for _, k := range []string{KindProjection, KindEmbedding} {
-		rows, err := s.db.QueryContext(ctx, "SELECT id FROM "+tableOf(k)+" WHERE dataset_id = ?", id)
+		ids, err := queryAll(ctx, s.db, scanString, "SELECT id FROM "+tableOf(k)+" WHERE dataset_id = ?", id)
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var c string
-			if err := rows.Scan(&c); err != nil {
-				rows.Close()
-				return err
-			}
+		for _, c := range ids {
 			children = append(children, struct{ kind, id string }{k, c})
 		}
-		rows.Close()
 	}
 	res, err := s.db.ExecContext(ctx, "DELETE FROM datasets WHERE id = ?", id)
 	if err != nil {

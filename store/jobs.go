@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -91,7 +89,7 @@ func (s *Store) FinishJob(ctx context.Context, id, state string, result any, err
 
 const jobCols = `id, kind, COALESCE(dataset_id, ''), state, params, result, error, created, started, finished`
 
-func scanJob(sc interface{ Scan(...any) error }) (Job, error) {
+func scanJob(sc scanner) (Job, error) {
 	var j Job
 	var params, result, created, started, finished string
 	err := sc.Scan(&j.ID, &j.Kind, &j.DatasetID, &j.State, &params, &result, &j.Error, &created, &started, &finished)
@@ -113,20 +111,7 @@ func (s *Store) Jobs(ctx context.Context, limit int) ([]Job, error) {
 	if limit <= 0 {
 		limit = -1
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT "+jobCols+" FROM jobs ORDER BY created DESC, id LIMIT ?", limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Job{}
-	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, j)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, scanJob, "SELECT "+jobCols+" FROM jobs ORDER BY created DESC, id LIMIT ?", limit)
 }
 
 // Job returns the record of a job.
@@ -134,11 +119,7 @@ func (s *Store) Job(ctx context.Context, id string) (Job, error) {
 	if err := checkID(KindJob, id); err != nil {
 		return Job{}, err
 	}
-	j, err := scanJob(s.db.QueryRowContext(ctx, "SELECT "+jobCols+" FROM jobs WHERE id = ?", id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return j, fmt.Errorf("%w: no job %q", ErrNotFound, id)
-	}
-	return j, err
+	return queryOne(ctx, s.db, KindJob, jobCols, "id", id, scanJob)
 }
 
 // ---- bookmarks ----
@@ -185,22 +166,15 @@ func (s *Store) AddBookmark(ctx context.Context, datasetID, name string, state j
 
 // Bookmarks lists a dataset's bookmarks, oldest first.
 func (s *Store) Bookmarks(ctx context.Context, datasetID string) ([]Bookmark, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT id, dataset_id, name, state, created FROM bookmarks WHERE dataset_id = ? ORDER BY created, id", datasetID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Bookmark{}
-	for rows.Next() {
-		var b Bookmark
-		var state, created string
-		if err := rows.Scan(&b.ID, &b.DatasetID, &b.Name, &state, &created); err != nil {
-			return nil, err
-		}
-		b.State, b.Created = json.RawMessage(state), parseTime(created)
-		out = append(out, b)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, scanBookmark, "SELECT id, dataset_id, name, state, created FROM bookmarks WHERE dataset_id = ? ORDER BY created, id", datasetID)
+}
+
+func scanBookmark(sc scanner) (Bookmark, error) {
+	var b Bookmark
+	var state, created string
+	err := sc.Scan(&b.ID, &b.DatasetID, &b.Name, &state, &created)
+	b.State, b.Created = json.RawMessage(state), parseTime(created)
+	return b, err
 }
 
 // DeleteBookmark removes a bookmark.

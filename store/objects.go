@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -88,7 +86,7 @@ func containsFK(err error) bool {
 
 const projectionCols = `id, dataset_id, name, method, rows, dims, params, summary, bytes, created`
 
-func scanProjection(sc interface{ Scan(...any) error }) (Projection, error) {
+func scanProjection(sc scanner) (Projection, error) {
 	var p Projection
 	var params, summary, created string
 	err := sc.Scan(&p.ID, &p.DatasetID, &p.Name, &p.Method, &p.Rows, &p.Dims, &params, &summary, &p.Bytes, &created)
@@ -99,25 +97,8 @@ func scanProjection(sc interface{ Scan(...any) error }) (Projection, error) {
 // Projections lists the projections of a dataset (all datasets when
 // datasetID is empty), newest first.
 func (s *Store) Projections(ctx context.Context, datasetID string) ([]Projection, error) {
-	q, args := "SELECT "+projectionCols+" FROM projections", []any{}
-	if datasetID != "" {
-		q += " WHERE dataset_id = ?"
-		args = append(args, datasetID)
-	}
-	rows, err := s.db.QueryContext(ctx, q+" ORDER BY created DESC, id", args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Projection{}
-	for rows.Next() {
-		p, err := scanProjection(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	q, args := newestOf(KindProjection, projectionCols, datasetID)
+	return queryAll(ctx, s.db, scanProjection, q, args...)
 }
 
 // Projection returns the entry of a projection.
@@ -125,11 +106,7 @@ func (s *Store) Projection(ctx context.Context, id string) (Projection, error) {
 	if err := checkID(KindProjection, id); err != nil {
 		return Projection{}, err
 	}
-	p, err := scanProjection(s.db.QueryRowContext(ctx, "SELECT "+projectionCols+" FROM projections WHERE id = ?", id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return p, fmt.Errorf("%w: no projection %q", ErrNotFound, id)
-	}
-	return p, err
+	return queryOne(ctx, s.db, KindProjection, projectionCols, "id", id, scanProjection)
 }
 
 // LoadProjection reads a projection's coordinates.
@@ -144,6 +121,17 @@ func (s *Store) LoadProjection(ctx context.Context, id string) (*mat32.Dense, er
 // DeleteProjection removes a projection.
 func (s *Store) DeleteProjection(ctx context.Context, id string) error {
 	return s.deleteObject(ctx, KindProjection, id)
+}
+
+// newestOf returns the query of the objects of kind (those of the dataset
+// datasetID when it is not empty), newest first.
+func newestOf(kind, cols, datasetID string) (string, []any) {
+	q, args := "SELECT "+cols+" FROM "+tableOf(kind), []any{}
+	if datasetID != "" {
+		q += " WHERE dataset_id = ?"
+		args = append(args, datasetID)
+	}
+	return q + " ORDER BY created DESC, id", args
 }
 
 func (s *Store) deleteObject(ctx context.Context, kind, id string) error {
@@ -211,7 +199,7 @@ func (s *Store) AddEmbedding(ctx context.Context, datasetID, modelID string, z *
 
 const embeddingCols = `id, dataset_id, model_id, rows, dims, bytes, created`
 
-func scanEmbedding(sc interface{ Scan(...any) error }) (Embedding, error) {
+func scanEmbedding(sc scanner) (Embedding, error) {
 	var e Embedding
 	var created string
 	err := sc.Scan(&e.ID, &e.DatasetID, &e.ModelID, &e.Rows, &e.Dims, &e.Bytes, &created)
@@ -222,25 +210,8 @@ func scanEmbedding(sc interface{ Scan(...any) error }) (Embedding, error) {
 // Embeddings lists the embeddings of a dataset (all when datasetID is
 // empty), newest first.
 func (s *Store) Embeddings(ctx context.Context, datasetID string) ([]Embedding, error) {
-	q, args := "SELECT "+embeddingCols+" FROM embeddings", []any{}
-	if datasetID != "" {
-		q += " WHERE dataset_id = ?"
-		args = append(args, datasetID)
-	}
-	rows, err := s.db.QueryContext(ctx, q+" ORDER BY created DESC, id", args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Embedding{}
-	for rows.Next() {
-		e, err := scanEmbedding(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	q, args := newestOf(KindEmbedding, embeddingCols, datasetID)
+	return queryAll(ctx, s.db, scanEmbedding, q, args...)
 }
 
 // Embedding returns the entry of an embedding.
@@ -248,11 +219,7 @@ func (s *Store) Embedding(ctx context.Context, id string) (Embedding, error) {
 	if err := checkID(KindEmbedding, id); err != nil {
 		return Embedding{}, err
 	}
-	e, err := scanEmbedding(s.db.QueryRowContext(ctx, "SELECT "+embeddingCols+" FROM embeddings WHERE id = ?", id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return e, fmt.Errorf("%w: no embedding %q", ErrNotFound, id)
-	}
-	return e, err
+	return queryOne(ctx, s.db, KindEmbedding, embeddingCols, "id", id, scanEmbedding)
 }
 
 // LoadEmbedding reads an embedding's vectors.
@@ -350,7 +317,7 @@ func (s *Store) AddModel(ctx context.Context, name, kind, datasetID string, para
 
 const modelCols = `id, name, kind, COALESCE(dataset_id, ''), params, summary, files, bytes, created`
 
-func scanModel(sc interface{ Scan(...any) error }) (Model, error) {
+func scanModel(sc scanner) (Model, error) {
 	var m Model
 	var params, summary, files, created string
 	if err := sc.Scan(&m.ID, &m.Name, &m.Kind, &m.DatasetID, &params, &summary, &files, &m.Bytes, &created); err != nil {
@@ -371,34 +338,13 @@ func scanModel(sc interface{ Scan(...any) error }) (Model, error) {
 
 // Models lists the stored models, newest first.
 func (s *Store) Models(ctx context.Context) ([]Model, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+modelCols+" FROM models ORDER BY created DESC, id")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Model{}
-	for rows.Next() {
-		m, err := scanModel(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, scanModel, "SELECT "+modelCols+" FROM models ORDER BY created DESC, id")
 }
 
 // Model returns the entry of the model with the given ID or, when ref is
 // not an ID, name.
 func (s *Store) Model(ctx context.Context, ref string) (Model, error) {
-	col := "name"
-	if ValidID(KindModel, ref) {
-		col = "id"
-	}
-	m, err := scanModel(s.db.QueryRowContext(ctx, "SELECT "+modelCols+" FROM models WHERE "+col+" = ?", ref))
-	if errors.Is(err, sql.ErrNoRows) {
-		return m, fmt.Errorf("%w: no model %q", ErrNotFound, clip(ref))
-	}
-	return m, err
+	return queryOne(ctx, s.db, KindModel, modelCols, refColumn(KindModel, ref), ref, scanModel)
 }
 
 // ModelDir returns the folder that holds a stored model's files, for the
@@ -416,20 +362,10 @@ func (s *Store) DeleteModel(ctx context.Context, id string) error {
 	if err := checkID(KindModel, id); err != nil {
 		return err
 	}
-	embs, err := s.db.QueryContext(ctx, "SELECT id FROM embeddings WHERE model_id = ?", id)
+	ids, err := queryAll(ctx, s.db, scanString, "SELECT id FROM embeddings WHERE model_id = ?", id)
 	if err != nil {
 		return err
 	}
-	var ids []string
-	for embs.Next() {
-		var e string
-		if err := embs.Scan(&e); err != nil {
-			embs.Close()
-			return err
-		}
-		ids = append(ids, e)
-	}
-	embs.Close()
 	if err := s.deleteObject(ctx, KindModel, id); err != nil {
 		return err
 	}

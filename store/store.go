@@ -145,23 +145,13 @@ func (s *Store) TempDir() string { return filepath.Join(s.dir, "tmp") }
 // scratch files, and jobs stuck in a running state.
 func (s *Store) recover(ctx context.Context) error {
 	for prefix, sub := range blobKinds {
-		table := tableOf(prefix)
-		known := map[string]bool{}
-		rows, err := s.db.QueryContext(ctx, "SELECT id FROM "+table)
+		ids, err := queryAll(ctx, s.db, scanString, "SELECT id FROM "+tableOf(prefix))
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
+		known := map[string]bool{}
+		for _, id := range ids {
 			known[id] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
 		}
 		root := filepath.Join(s.dir, "blobs", sub)
 		ents, err := os.ReadDir(root)
@@ -404,6 +394,52 @@ func mustJSON(v any) string {
 	return string(b)
 }
 
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(...any) error }
+
+// queryAll runs q and returns every row it yields, each read by scan.
+func queryAll[T any](ctx context.Context, db *sql.DB, scan func(scanner) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// queryOne returns the object of the given kind whose column col is ref,
+// read by scan, or ErrNotFound.
+func queryOne[T any](ctx context.Context, db *sql.DB, kind, cols, col, ref string, scan func(scanner) (T, error)) (T, error) {
+	v, err := scan(db.QueryRowContext(ctx, "SELECT "+cols+" FROM "+tableOf(kind)+" WHERE "+col+" = ?", ref))
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, fmt.Errorf("%w: no %s %q", ErrNotFound, kindName(kind), clip(ref))
+	}
+	return v, err
+}
+
+// refColumn returns the column a reference to an object of the given kind
+// names: "id" when ref is an ID, else "name".
+func refColumn(kind, ref string) string {
+	if ValidID(kind, ref) {
+		return "id"
+	}
+	return "name"
+}
+
+func scanString(sc scanner) (string, error) {
+	var v string
+	err := sc.Scan(&v)
+	return v, err
+}
+
 // isUnique reports whether err is a UNIQUE constraint violation.
 func isUnique(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
@@ -424,22 +460,13 @@ func (p Problem) String() string {
 func (s *Store) Verify(ctx context.Context) ([]Problem, error) {
 	var probs []Problem
 	for kind := range blobKinds {
-		rows, err := s.db.QueryContext(ctx, "SELECT id, files FROM "+tableOf(kind))
-		if err != nil {
-			return nil, err
-		}
 		type rec struct{ id, files string }
-		var recs []rec
-		for rows.Next() {
+		recs, err := queryAll(ctx, s.db, func(sc scanner) (rec, error) {
 			var r rec
-			if err := rows.Scan(&r.id, &r.files); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			recs = append(recs, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			err := sc.Scan(&r.id, &r.files)
+			return r, err
+		}, "SELECT id, files FROM "+tableOf(kind))
+		if err != nil {
 			return nil, err
 		}
 		for _, r := range recs {
