@@ -176,22 +176,22 @@ func (s *Store) recover(ctx context.Context) error {
 	return err
 }
 
-func tableOf(prefix string) string {
-	switch prefix {
-	case KindDataset:
-		return "datasets"
-	case KindProjection:
-		return "projections"
-	case KindEmbedding:
-		return "embeddings"
-	case KindModel:
-		return "models"
-	case KindJob:
-		return "jobs"
-	case KindBookmark:
-		return "bookmarks"
+// tables names the catalogue table of each kind of object.
+var tables = map[string]string{
+	KindDataset:    "datasets",
+	KindProjection: "projections",
+	KindEmbedding:  "embeddings",
+	KindModel:      "models",
+	KindJob:        "jobs",
+	KindBookmark:   "bookmarks",
+}
+
+func tableOf(kind string) string {
+	t, ok := tables[kind]
+	if !ok {
+		panic("store: unknown kind " + kind)
 	}
-	panic("store: unknown kind " + prefix)
+	return t
 }
 
 // newID returns a fresh random ID of the given kind.
@@ -224,20 +224,10 @@ func checkID(kind, id string) error {
 	return nil
 }
 
+// kindName returns the singular of the kind's table ("dataset").
 func kindName(kind string) string {
-	switch kind {
-	case KindDataset:
-		return "dataset"
-	case KindProjection:
-		return "projection"
-	case KindEmbedding:
-		return "embedding"
-	case KindModel:
-		return "model"
-	case KindJob:
-		return "job"
-	case KindBookmark:
-		return "bookmark"
+	if t, ok := tables[kind]; ok {
+		return strings.TrimSuffix(t, "s")
 	}
 	return kind
 }
