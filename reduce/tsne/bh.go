@@ -60,17 +60,7 @@ func (t *bhTree) build(y []float64, n int) {
 	t.tmpOrder = grow(t.tmpOrder, n)
 	t.ys = grow(t.ys, n*dims)
 
-	var lo, hi [3]float64
-	for a := 0; a < dims; a++ {
-		lo[a], hi[a] = math.Inf(1), math.Inf(-1)
-	}
-	for i := 0; i < n; i++ {
-		for a := 0; a < dims; a++ {
-			v := y[i*dims+a]
-			lo[a] = min(lo[a], v)
-			hi[a] = max(hi[a], v)
-		}
-	}
+	lo, hi := bounds(y, n, dims)
 	side := 0.0
 	for a := 0; a < dims; a++ {
 		side = max(side, hi[a]-lo[a])
