@@ -24,12 +24,6 @@ func (g *csr) row(i int) ([]int32, []float32) {
 	return g.idx[lo:hi:hi], g.val[lo:hi:hi]
 }
 
-// rowCols returns the columns of row i.
-func (g *csr) rowCols(i int) []int32 {
-	lo, hi := g.ptr[i], g.ptr[i+1]
-	return g.idx[lo:hi:hi]
-}
-
 // rowGrain is the fixed chunk length of row-parallel loops over graphs;
 // chunk boundaries never depend on the thread count.
 const rowGrain = 2048
