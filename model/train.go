@@ -573,23 +573,11 @@ func (s *session) restoreBest() {
 	}
 }
 
-// saveModel writes the model file: the best weights so far.
+// saveModel writes the model file from the model's weights, which are the
+// best so far wherever it is called: just after a snapshot, after
+// restoreBest, or before any epoch has finished (no best yet).
 func (s *session) saveModel() error {
-	ts := s.t.tensors()
-	cur := make([][]float32, len(ts))
-	if s.best != nil {
-		for i, p := range ts {
-			cur[i] = append([]float32(nil), p.Data...)
-			copy(p.Data, s.best[i])
-		}
-	}
-	err := writeModel(s.opt.Out, &fileConfig{Model: *s.cfg, Card: *s.card}, ts, nil, s.opt.DType)
-	if s.best != nil {
-		for i, p := range ts {
-			copy(p.Data, cur[i])
-		}
-	}
-	return err
+	return writeModel(s.opt.Out, &fileConfig{Model: *s.cfg, Card: *s.card}, s.t.tensors(), nil, s.opt.DType)
 }
 
 // gradCheck computes the global gradient norm of ps, returns a NaNError

@@ -273,5 +273,15 @@ func TestEarlyStopping(t *testing.T) {
 	if got := tr.validate(s.val).Loss; math.Abs(got-best) > 1e-9*math.Abs(best) {
 		t.Errorf("model's validation loss %g, best epoch's %g", got, best)
 	}
+	// So does the model file.
+	saved, err := Load(filepath.Join(dir, "m"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range tensorsOf(saved) {
+		if !sameBits(p.Data, tensorsOf(m)[i].Data) {
+			t.Errorf("the model file's %s differs from the model's", p.Name)
+		}
+	}
 	t.Logf("stopped after %d epochs, best %d (validation loss %.3f)", card.Epochs, card.BestEpoch, best)
 }
