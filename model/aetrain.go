@@ -214,16 +214,10 @@ func (t *aeTrainer) chunks(rows []int, withData bool, fn func(xn, x *mat32.Dense
 	s := t.s
 	for lo := 0; lo < len(rows); lo += t.m.chunk {
 		idx := rows[lo:min(lo+t.m.chunk, len(rows))]
-		xn := resize(&t.vx, len(idx), s.xn.Cols)
-		for i, r := range idx {
-			copy(xn.Row(i), s.xn.Row(r))
-		}
+		xn := mat32.Gather(resize(&t.vx, len(idx), s.xn.Cols), s.xn, idx)
 		var x *mat32.Dense
 		if withData {
-			x = resize(&t.vd, len(idx), s.d.X.Cols)
-			for i, r := range idx {
-				copy(x.Row(i), s.d.X.Row(r))
-			}
+			x = mat32.Gather(resize(&t.vd, len(idx), s.d.X.Cols), s.d.X, idx)
 		}
 		var lab []int
 		if s.labels != nil {
