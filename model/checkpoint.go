@@ -110,11 +110,7 @@ func Resume(ctx context.Context, d *dataset.Dataset, opt TrainOptions) (Model, e
 	if crc := dataCRC(d); crc != fc.Card.DataCRC {
 		return nil, fmt.Errorf("model: %s is not the data %s was trained on (CRC-32C %s, the checkpoint records %s for %q)", dataName(d), ck, crc, fc.Card.DataCRC, fc.Card.Data)
 	}
-	val := o.Val
-	if c.Type == GAN {
-		val = 0
-	}
-	split, err := dataset.SplitIndices(d, val, 0, o.Seed+streamSplit)
+	split, err := splitRows(d, c.Type, &o)
 	if err != nil {
 		return nil, err
 	}

@@ -285,16 +285,12 @@ func setup(ctx context.Context, d *dataset.Dataset, c Config, opt TrainOptions) 
 		}
 		c.Classes = append([]string(nil), d.Classes...)
 	}
-	val := opt.Val
-	if c.Type == GAN {
-		val = 0
-	}
-	split, err := dataset.SplitIndices(d, val, 0, opt.Seed+streamSplit)
+	split, err := splitRows(d, c.Type, &opt)
 	if err != nil {
 		return nil, err
 	}
-	if len(split.Train) == 0 || (val > 0 && len(split.Validation) == 0) {
-		return nil, fmt.Errorf("model: %d rows are too few for a validation fraction of %g", d.Len(), val)
+	if len(split.Train) == 0 || (c.Type != GAN && opt.Val > 0 && len(split.Validation) == 0) {
+		return nil, fmt.Errorf("model: %d rows are too few for a validation fraction of %g", d.Len(), opt.Val)
 	}
 	if err := fitNormalizer(&c, d, split.Train, opt.Normalize); err != nil {
 		return nil, err
@@ -310,6 +306,16 @@ func setup(ctx context.Context, d *dataset.Dataset, c Config, opt TrainOptions) 
 		return nil, err
 	}
 	return s, nil
+}
+
+// splitRows splits d's rows into training and validation as opt asks; a
+// GAN trains on every row.
+func splitRows(d *dataset.Dataset, t Type, opt *TrainOptions) (dataset.Split, error) {
+	val := opt.Val
+	if t == GAN {
+		val = 0
+	}
+	return dataset.SplitIndices(d, val, 0, opt.Seed+streamSplit)
 }
 
 // checkData returns an error unless d is a valid, finite, non-trivial
