@@ -11,19 +11,6 @@ type bookmarkRequest struct {
 	State json.RawMessage `json:"state"`
 }
 
-func (s *Server) listBookmarks(w http.ResponseWriter, r *http.Request) error {
-	info, err := s.resolve(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	list, err := s.st.Bookmarks(r.Context(), info.ID)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"bookmarks": list})
-	return nil
-}
-
 func (s *Server) addBookmark(w http.ResponseWriter, r *http.Request) error {
 	var req bookmarkRequest
 	if err := s.decodeJSON(w, r, &req); err != nil {
@@ -38,13 +25,5 @@ func (s *Server) addBookmark(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, b)
-	return nil
-}
-
-func (s *Server) deleteBookmark(w http.ResponseWriter, r *http.Request) error {
-	if err := s.st.DeleteBookmark(r.Context(), r.PathValue("id")); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

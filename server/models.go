@@ -319,27 +319,6 @@ func (s *Server) encodeJob(ctx context.Context, info store.Dataset, raw json.Raw
 	return p, run, nil
 }
 
-func (s *Server) listEmbeddings(w http.ResponseWriter, r *http.Request) error {
-	info, err := s.resolve(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	list, err := s.st.Embeddings(r.Context(), info.ID)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"embeddings": list})
-	return nil
-}
-
-func (s *Server) deleteEmbedding(w http.ResponseWriter, r *http.Request) error {
-	if err := s.st.DeleteEmbedding(r.Context(), r.PathValue("id")); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
 // ---- handlers ----
 
 func (s *Server) listModels(w http.ResponseWriter, r *http.Request) error {

@@ -243,33 +243,12 @@ func (s *Server) metricsJob(ctx context.Context, info store.Dataset, raw json.Ra
 	return p, run, nil
 }
 
-func (s *Server) listProjections(w http.ResponseWriter, r *http.Request) error {
-	info, err := s.resolve(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	list, err := s.st.Projections(r.Context(), info.ID)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"projections": list})
-	return nil
-}
-
 func (s *Server) getProjection(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.st.Projection(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, p)
-	return nil
-}
-
-func (s *Server) deleteProjection(w http.ResponseWriter, r *http.Request) error {
-	if err := s.st.DeleteProjection(r.Context(), r.PathValue("id")); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 

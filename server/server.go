@@ -238,14 +238,14 @@ func (s *Server) routeTable() []route {
 		{"GET /api/datasets/{id}/search", s.search},
 		{"GET /api/datasets/{id}/neighbors", s.getNeighbors},
 		{"POST /api/datasets/{id}/neighbors", s.postNeighbors},
-		{"GET /api/datasets/{id}/projections", s.listProjections},
-		{"GET /api/datasets/{id}/embeddings", s.listEmbeddings},
-		{"DELETE /api/embeddings/{id}", s.deleteEmbedding},
-		{"GET /api/datasets/{id}/bookmarks", s.listBookmarks},
+		{"GET /api/datasets/{id}/projections", listOfDataset(s, "projections", s.st.Projections)},
+		{"GET /api/datasets/{id}/embeddings", listOfDataset(s, "embeddings", s.st.Embeddings)},
+		{"DELETE /api/embeddings/{id}", deleteBy(s.st.DeleteEmbedding)},
+		{"GET /api/datasets/{id}/bookmarks", listOfDataset(s, "bookmarks", s.st.Bookmarks)},
 		{"POST /api/datasets/{id}/bookmarks", s.addBookmark},
-		{"DELETE /api/bookmarks/{id}", s.deleteBookmark},
+		{"DELETE /api/bookmarks/{id}", deleteBy(s.st.DeleteBookmark)},
 		{"GET /api/projections/{id}", s.getProjection},
-		{"DELETE /api/projections/{id}", s.deleteProjection},
+		{"DELETE /api/projections/{id}", deleteBy(s.st.DeleteProjection)},
 		{"GET /api/projections/{id}/points", s.getPoints},
 		{"GET /api/projections/{id}/export", s.exportProjection},
 		{"GET /api/jobs", s.listJobs},
@@ -271,6 +271,34 @@ func (s *Server) routes() {
 	s.handle("/api/", func(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusNotFound, CodeNotFound, "no API route %s %s", r.Method, r.URL.Path)
 	})
+}
+
+// listOfDataset answers with the objects of the dataset {id} that list
+// returns, under key.
+func listOfDataset[T any](s *Server, key string, list func(context.Context, string) ([]T, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		info, err := s.resolve(r.Context(), r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		items, err := list(r.Context(), info.ID)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{key: items})
+		return nil
+	}
+}
+
+// deleteBy answers the deletion of the object {id} by remove.
+func deleteBy(remove func(context.Context, string) error) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := remove(r.Context(), r.PathValue("id")); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
 }
 
 //go:embed openapi.json
