@@ -145,8 +145,8 @@ func decodeModel(cfg *modelConfig, f *safetensors.File) (*Model, error) {
 		return nil, fmt.Errorf("tsne: model has %d iterations", cfg.Iterations)
 	}
 	for _, p := range cfg.Perplexity {
-		if !(p > 0) || math.IsInf(p, 0) {
-			return nil, fmt.Errorf("tsne: model perplexity %g: want a positive number", p)
+		if err := positive("model perplexity", p); err != nil {
+			return nil, err
 		}
 	}
 	method, err := ParseMethod(cfg.Method)

@@ -1,6 +1,7 @@
 package tsne
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"strings"
@@ -246,8 +247,8 @@ func (o Options) resolve(n, d int) (*config, error) {
 	}
 	maxP := 0.0
 	for _, p := range c.perplexities {
-		if !(p > 0) || math.IsInf(p, 0) {
-			return nil, fmt.Errorf("tsne: perplexity %g: want a positive number", p)
+		if err := positive("perplexity", p); err != nil {
+			return nil, err
 		}
 		if 3*p >= float64(n) {
 			return nil, fmt.Errorf("tsne: perplexity %g is too large for %d points: it must be below n/3 = %.4g", p, n, float64(n)/3)
@@ -306,19 +307,14 @@ func (o Options) resolve(n, d int) (*config, error) {
 	if c.DoF == 0 {
 		c.DoF = DefaultDoF
 	}
-	for _, f := range []struct {
-		name string
-		v    float64
-	}{
-		{"early exaggeration", c.EarlyExaggeration},
-		{"late exaggeration", c.LateExaggeration},
-		{"theta", c.Theta},
-		{"grid spacing", c.GridSpacing},
-		{"degrees of freedom", c.DoF},
-	} {
-		if !(f.v > 0) || math.IsInf(f.v, 0) {
-			return nil, fmt.Errorf("tsne: %s %g: want a positive number", f.name, f.v)
-		}
+	if err := cmp.Or(
+		positive("early exaggeration", c.EarlyExaggeration),
+		positive("late exaggeration", c.LateExaggeration),
+		positive("theta", c.Theta),
+		positive("grid spacing", c.GridSpacing),
+		positive("degrees of freedom", c.DoF),
+	); err != nil {
+		return nil, err
 	}
 	if !(c.LearningRate >= 0) || math.IsInf(c.LearningRate, 0) {
 		return nil, fmt.Errorf("tsne: learning rate %g: want > 0 (or 0 for automatic)", c.LearningRate)
@@ -369,6 +365,15 @@ func (o Options) resolve(n, d int) (*config, error) {
 		return nil, fmt.Errorf("tsne: invalid initialisation %d", int(c.Init))
 	}
 	return c, nil
+}
+
+// positive returns an error, "tsne: NAME V: want a positive number",
+// unless v is a finite positive number.
+func positive(name string, v float64) error {
+	if v > 0 && !math.IsInf(v, 1) {
+		return nil
+	}
+	return fmt.Errorf("tsne: %s %g: want a positive number", name, v)
 }
 
 // learningRate returns the step size of a phase with exaggeration ex.

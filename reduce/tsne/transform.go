@@ -1,6 +1,7 @@
 package tsne
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -144,8 +145,8 @@ func (o TransformOptions) resolve(n int) (TransformOptions, error) {
 	if o.Perplexity == 0 {
 		o.Perplexity = DefaultTransformPerplexity
 	}
-	if !(o.Perplexity > 0) || math.IsInf(o.Perplexity, 0) {
-		return o, fmt.Errorf("tsne: transform perplexity %g: want a positive number", o.Perplexity)
+	if err := positive("transform perplexity", o.Perplexity); err != nil {
+		return o, err
 	}
 	if o.Perplexity >= float64(n) {
 		return o, fmt.Errorf("tsne: transform perplexity %g is too large for a reference of %d points", o.Perplexity, n)
@@ -180,13 +181,15 @@ func (o TransformOptions) resolve(n int) (TransformOptions, error) {
 	if o.Theta == 0 {
 		o.Theta = DefaultTheta
 	}
-	for _, f := range []struct {
-		name string
-		v    float64
-	}{{"learning rate", o.LearningRate}, {"exaggeration", o.Exaggeration}, {"theta", o.Theta}, {"maximum gradient norm", o.MaxGradNorm}} {
-		if !(f.v > 0) || math.IsInf(f.v, -1) || (f.name != "maximum gradient norm" && math.IsInf(f.v, 1)) {
-			return o, fmt.Errorf("tsne: transform %s %g: want a positive number", f.name, f.v)
-		}
+	if err := cmp.Or(
+		positive("transform learning rate", o.LearningRate),
+		positive("transform exaggeration", o.Exaggeration),
+		positive("transform theta", o.Theta),
+	); err != nil {
+		return o, err
+	}
+	if !(o.MaxGradNorm > 0) { // +Inf: no clipping
+		return o, fmt.Errorf("tsne: transform maximum gradient norm %g: want a positive number", o.MaxGradNorm)
 	}
 	if !(o.Momentum >= 0 && o.Momentum < 1) {
 		return o, fmt.Errorf("tsne: transform momentum %g: want [0, 1)", o.Momentum)
