@@ -26,11 +26,13 @@ type layoutParams struct {
 	substeps int
 }
 
-// gradClip bounds each coordinate of a gradient step, as umap-learn's clip.
-const gradClip = 4
-
-// repulsionEps keeps the repulsive gradient finite at distance 0.
-const repulsionEps = 0.001
+// gradClip bounds each coordinate of a gradient step, as umap-learn's
+// clip; repulsionEps keeps the repulsive gradient finite at distance 0.
+// They are the lanes kernel's, which the two-dimensional layout runs on.
+const (
+	gradClip     = lanes.Clip
+	repulsionEps = lanes.RepulsionEps
+)
 
 func clip(v float32) float32 {
 	if v > gradClip {
@@ -40,6 +42,43 @@ func clip(v float32) float32 {
 		return -gradClip
 	}
 	return v
+}
+
+// sqDist returns the squared euclidean distance between two points.
+func sqDist(u, v []float32) float32 {
+	var d2 float32
+	for d := range u {
+		x := u[d] - v[d]
+		d2 += x * x
+	}
+	return d2
+}
+
+// attraction returns the coefficient of the attractive gradient at squared
+// distance d2, −2ab·d^(2(b−1))/(1 + a·d^(2b)), or 0 at distance 0.
+func attraction(d2, a, b float32) float32 {
+	if !(d2 > 0) {
+		return 0
+	}
+	l := lanes.Log2(d2)
+	return -2 * a * b * lanes.Exp2((b-1)*l) / (a*lanes.Exp2(b*l) + 1)
+}
+
+// repel adds to step the clipped repulsive step (before the learning rate)
+// of the point cur away from other: gradClip in every coordinate when the
+// two coincide.
+func repel(step, cur, other []float32, a, b, gamma float32) {
+	d2 := sqDist(cur, other)
+	if !(d2 > 0) {
+		for d := range step {
+			step[d] += gradClip
+		}
+		return
+	}
+	coef := 2 * gamma * b / ((repulsionEps + d2) * (a*lanes.Exp2(b*lanes.Log2(d2)) + 1))
+	for d := range cur {
+		step[d] += clip(coef * (cur[d] - other[d]))
+	}
 }
 
 // edgeSchedule holds, for every edge of a graph in CSR order, the number
@@ -208,16 +247,7 @@ func epochBlock(emb, snap []float32, dim int, g *csr, s *edgeSchedule, lo, hi, p
 			} else {
 				copy(other, snap[j*dim:(j+1)*dim])
 			}
-			var d2 float32
-			for d := range cur {
-				x := cur[d] - other[d]
-				d2 += x * x
-			}
-			var coef float32
-			if d2 > 0 {
-				l := lanes.Log2(d2)
-				coef = -2 * a * b * lanes.Exp2((b-1)*l) / (a*lanes.Exp2(b*l) + 1)
-			}
+			coef := attraction(sqDist(cur, other), a, b)
 			t := -1
 			if !own {
 				t = int(blockID[j])
@@ -245,22 +275,7 @@ func epochBlock(emb, snap []float32, dim int, g *csr, s *edgeSchedule, lo, hi, p
 				if k >= lo && k < hi {
 					src = emb
 				}
-				ok := src[k*dim : (k+1)*dim]
-				var d2 float32
-				for d := range cur {
-					x := cur[d] - ok[d]
-					d2 += x * x
-				}
-				if d2 > 0 {
-					coef := 2 * p.gamma * b / ((repulsionEps + d2) * (a*lanes.Exp2(b*lanes.Log2(d2)) + 1))
-					for d := range cur {
-						step[d] += clip(coef * (cur[d] - ok[d]))
-					}
-				} else {
-					for d := range step {
-						step[d] += gradClip
-					}
-				}
+				repel(step, cur, src[k*dim:(k+1)*dim], a, b, p.gamma)
 			}
 			for d := range cur {
 				cur[d] += pull[d] + step[d]*alpha

@@ -234,39 +234,14 @@ func optimizeTransform(ctx context.Context, dst, x, emb *mat32.Dense, g *knn.Gra
 							continue
 						}
 						other := emb.Row(int(j))
-						var d2 float32
-						for d := range cur {
-							x := cur[d] - other[d]
-							d2 += x * x
-						}
-						var coef float32
-						if d2 > 0 {
-							l := lanes.Log2(d2)
-							coef = -2 * a * b * lanes.Exp2((b-1)*l) / (a*lanes.Exp2(b*l) + 1)
-						}
+						coef := attraction(sqDist(cur, other), a, b)
 						for d := range cur {
 							pull[d] = clip(coef*(cur[d]-other[d])) * alpha
 						}
 						next[e] += eps[e]
 						clear(step)
 						for r := 0; r < p.negRate; r++ {
-							kk := int(below(rng.Uint64(), nt))
-							ok := emb.Row(kk)
-							var d2 float32
-							for d := range cur {
-								x := cur[d] - ok[d]
-								d2 += x * x
-							}
-							if d2 > 0 {
-								coef := 2 * p.gamma * b / ((repulsionEps + d2) * (a*lanes.Exp2(b*lanes.Log2(d2)) + 1))
-								for d := range cur {
-									step[d] += clip(coef * (cur[d] - ok[d]))
-								}
-							} else {
-								for d := range step {
-									step[d] += gradClip
-								}
-							}
+							repel(step, cur, emb.Row(int(below(rng.Uint64(), nt))), a, b, p.gamma)
 						}
 						for d := range cur {
 							cur[d] += pull[d] + step[d]*alpha
