@@ -62,7 +62,3 @@ func init() {
 	// the thread count.
 	C.openblas_set_num_threads(1)
 }
-
-// setBLASThreads sets OpenBLAS's own thread count (for benchmarks that
-// compare its threading with mat32's blocks).
-func setBLASThreads(n int) { C.openblas_set_num_threads(C.int(n)) }

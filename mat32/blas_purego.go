@@ -44,5 +44,3 @@ func SetThreads(n int) {
 	}
 	runtime.GOMAXPROCS(n)
 }
-
-func setBLASThreads(n int) {}

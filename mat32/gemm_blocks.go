@@ -6,10 +6,10 @@ package mat32
 // the same block whatever GOMAXPROCS is: products are bit-identical on one
 // thread and on many. (OpenBLAS's own threading splits work by thread count
 // and changes the rounding of about 10% of the elements.)
-var gemmBlockCount = 16
+const gemmBlockCount = 16
 
 // gemmMinBlock is the smallest block edge worth a separate BLAS call.
-var gemmMinBlock = 32
+const gemmMinBlock = 32
 
 // sgemm splits a float32 product into blocks of rows (or of columns, when the
 // result is wider than tall) and runs them in parallel.
