@@ -81,7 +81,7 @@ func Collection(ctx context.Context, col *weaviate.Collection, out, prop string,
 		}
 		if w != nil {
 			for i, row := range b.Rows {
-				if err := w.writeRow(row, y.Row(i)); err != nil {
+				if err := w.writeRows(row, y.Row(i)); err != nil {
 					return err
 				}
 			}

@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -370,7 +371,7 @@ func NPY(ctx context.Context, in, out string, o Options) (Result, error) {
 		if err := r.project(ctx, y, x, rows[:hi-lo]); err != nil {
 			return r.res, fmt.Errorf("stream: rows %d-%d: %w", lo, hi-1, err)
 		}
-		if err := w.writeRun(lo, y); err != nil {
+		if err := w.writeRows(lo, y.Data[:y.Rows*y.Cols]); err != nil {
 			return r.res, err
 		}
 		if r.o.Checkpoint != "" {
@@ -455,10 +456,11 @@ type partial struct {
 func openPartial(out string, n, k int, fresh bool) (*partial, error) {
 	p := &partial{path: out + ".partial", out: out, k: k}
 	h := npy.Header{DType: npy.Float32, Shape: []int{n, k}}
-	var hb headerBuf
-	if _, err := npy.WriteHeader(&hb, h); err != nil {
+	var buf bytes.Buffer
+	if _, err := npy.WriteHeader(&buf, h); err != nil {
 		return nil, fmt.Errorf("%s: %w", out, err)
 	}
+	hb := buf.Bytes()
 	p.hdr = int64(len(hb))
 	size := p.hdr + int64(n)*int64(k)*4
 	if fresh {
@@ -499,20 +501,9 @@ func openPartial(out string, n, k int, fresh bool) (*partial, error) {
 	return p, nil
 }
 
-type headerBuf []byte
-
-func (b *headerBuf) Write(p []byte) (int, error) { *b = append(*b, p...); return len(p), nil }
-
-// writeRun writes the rows of y as rows lo, lo+1, ... of the output.
-func (p *partial) writeRun(lo int, y *mat32.Dense) error {
-	if _, err := p.f.WriteAt(float32Bytes(y.Data[:y.Rows*y.Cols]), p.hdr+int64(lo)*int64(p.k)*4); err != nil {
-		return fmt.Errorf("%s: %w", p.path, err)
-	}
-	return nil
-}
-
-// writeRow writes one row of coordinates at its position.
-func (p *partial) writeRow(row int, v []float32) error {
+// writeRows writes v, whole rows of coordinates, as rows row, row+1, ...
+// of the output.
+func (p *partial) writeRows(row int, v []float32) error {
 	if _, err := p.f.WriteAt(float32Bytes(v), p.hdr+int64(row)*int64(p.k)*4); err != nil {
 		return fmt.Errorf("%s: %w", p.path, err)
 	}
