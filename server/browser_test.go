@@ -230,7 +230,6 @@ func TestBrowserExplorer(t *testing.T) {
 	if p := problems(); len(p) > 0 {
 		t.Fatalf("the page logged problems: %v", p)
 	}
-	_ = m
 }
 
 // TestBrowserRemote opens a collection of a remote store (a cosine one) in

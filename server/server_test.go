@@ -16,7 +16,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -739,7 +738,6 @@ func TestTimeoutsSet(t *testing.T) {
 	if h.ReadHeaderTimeout == 0 || h.ReadTimeout == 0 || h.WriteTimeout == 0 || h.IdleTimeout == 0 {
 		t.Fatalf("timeouts %+v", h)
 	}
-	_ = strconv.Itoa
 }
 
 // TestEventStreamOutlivesWriteTimeout runs the handler under an
