@@ -62,6 +62,12 @@ const (
 // fitted.
 func (u *UMAP) Save(path string) error {
 	u.mustFit("Save")
+	cfg, tensors := u.modelParts()
+	return safetensors.WriteModel(path, cfg, tensors, map[string]string{"format": "latent.umap"})
+}
+
+// modelParts returns the config and the tensors of the saved model.
+func (u *UMAP) modelParts() (modelConfig, []safetensors.Tensor) {
 	o := u.opt
 	cfg := modelConfig{
 		Kind: ModelKind, Version: ModelVersion,
@@ -80,7 +86,7 @@ func (u *UMAP) Save(path string) error {
 		int32Tensor(tIndices, []int{n, k}, u.graph.Indices),
 		safetensors.FromFloat32(tDists, []int{n, k}, u.graph.Dists),
 	}
-	return safetensors.WriteModel(path, cfg, tensors, map[string]string{"format": "latent.umap"})
+	return cfg, tensors
 }
 
 // int32Tensor returns an I32 tensor holding a copy of v.
@@ -144,11 +150,11 @@ func decodeModel(cfg *modelConfig, f *safetensors.File) (*UMAP, error) {
 		return nil, err
 	}
 	n, d, dim, k := cfg.Samples, cfg.Features, cfg.Components, cfg.Neighbors-1
-	data, err := float32Tensor(f, tData, n, d)
+	data, err := float32Tensor(f, tData, false, n, d)
 	if err != nil {
 		return nil, err
 	}
-	emb, err := float32Tensor(f, tEmbedding, n, dim)
+	emb, err := float32Tensor(f, tEmbedding, false, n, dim)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +162,7 @@ func decodeModel(cfg *modelConfig, f *safetensors.File) (*UMAP, error) {
 	if err != nil {
 		return nil, err
 	}
-	dists, err := float32TensorInf(f, tDists, n, k)
+	dists, err := float32Tensor(f, tDists, true, n, k)
 	if err != nil {
 		return nil, err
 	}
@@ -186,8 +192,10 @@ func decodeModel(cfg *modelConfig, f *safetensors.File) (*UMAP, error) {
 	}, nil
 }
 
-// float32Tensor returns the finite F32 tensor name of the given shape.
-func float32Tensor(f *safetensors.File, name string, shape ...int) ([]float32, error) {
+// float32Tensor returns the F32 tensor name of the given shape, which must
+// hold no NaN, and no ±Inf either unless inf is set (the caller then
+// checks where infinities may be).
+func float32Tensor(f *safetensors.File, name string, inf bool, shape ...int) ([]float32, error) {
 	t, err := findTensor(f, name, safetensors.F32, shape)
 	if err != nil {
 		return nil, err
@@ -195,25 +203,11 @@ func float32Tensor(f *safetensors.File, name string, shape ...int) ([]float32, e
 	v := make([]float32, t.Len())
 	for i := range v {
 		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(t.Data[4*i:]))
-		if math.IsNaN(float64(v[i])) || math.IsInf(float64(v[i]), 0) {
-			return nil, fmt.Errorf("umap: tensor %q holds NaN or Inf (element %d)", name, i)
-		}
-	}
-	return v, nil
-}
-
-// float32TensorInf returns the F32 tensor name of the given shape, which
-// may hold +Inf (checked by the caller) but not NaN.
-func float32TensorInf(f *safetensors.File, name string, shape ...int) ([]float32, error) {
-	t, err := findTensor(f, name, safetensors.F32, shape)
-	if err != nil {
-		return nil, err
-	}
-	v := make([]float32, t.Len())
-	for i := range v {
-		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(t.Data[4*i:]))
-		if math.IsNaN(float64(v[i])) {
+		switch x := float64(v[i]); {
+		case math.IsNaN(x) && inf:
 			return nil, fmt.Errorf("umap: tensor %q holds NaN (element %d)", name, i)
+		case math.IsNaN(x) || !inf && math.IsInf(x, 0):
+			return nil, fmt.Errorf("umap: tensor %q holds NaN or Inf (element %d)", name, i)
 		}
 	}
 	return v, nil

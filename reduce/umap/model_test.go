@@ -79,27 +79,6 @@ func writeModel(t *testing.T, cfg modelConfig, tensors []safetensors.Tensor) str
 	return path
 }
 
-// parts returns the config and tensors Save would write for u.
-func parts(u *UMAP) (modelConfig, []safetensors.Tensor) {
-	o := u.opt
-	cfg := modelConfig{
-		Kind: ModelKind, Version: ModelVersion,
-		Features: u.data.Cols, Components: u.emb.Cols, Samples: u.emb.Rows,
-		Neighbors: o.Neighbors, Metric: o.Metric, MinDist: o.MinDist, Spread: o.Spread,
-		A: u.a, B: u.b, Epochs: o.Epochs, LearningRate: o.LearningRate,
-		NegativeSampleRate: o.NegativeSampleRate, RepulsionStrength: o.RepulsionStrength,
-		SetOpMixRatio: o.SetOpMixRatio, LocalConnectivity: o.LocalConnectivity,
-		Bandwidth: o.Bandwidth, Init: o.Init, TargetWeight: o.TargetWeight, Seed: o.Seed,
-	}
-	n, k := u.graph.Len(), u.graph.K
-	return cfg, []safetensors.Tensor{
-		safetensors.FromFloat32(tData, []int{u.data.Rows, u.data.Cols}, u.data.Data),
-		safetensors.FromFloat32(tEmbedding, []int{u.emb.Rows, u.emb.Cols}, u.emb.Data),
-		int32Tensor(tIndices, []int{n, k}, u.graph.Indices),
-		safetensors.FromFloat32(tDists, []int{n, k}, u.graph.Dists),
-	}
-}
-
 // TestLoadBadModels checks that broken models are refused with an error
 // that names the file and the problem.
 func TestLoadBadModels(t *testing.T) {
@@ -169,7 +148,7 @@ func TestLoadBadModels(t *testing.T) {
 			return append(ts, safetensors.FromFloat32(tIndices, []int{n, k}, idx))
 		}, "is F32, want I32"},
 	} {
-		cfg, ts := parts(u)
+		cfg, ts := u.modelParts()
 		ts = c.edit(&cfg, ts)
 		path := writeModel(t, cfg, ts)
 		_, err := Load(path)
@@ -209,7 +188,7 @@ func TestLoadBadModels(t *testing.T) {
 // broken variants of it.
 func FuzzDecodeModel(f *testing.F) {
 	u, _ := smallModel(f, Euclidean)
-	cfg, ts := parts(u)
+	cfg, ts := u.modelParts()
 	js, _ := json.Marshal(cfg)
 	var w bytes.Buffer
 	if err := safetensors.Write(&w, ts, nil); err != nil {
