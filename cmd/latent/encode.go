@@ -1,10 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"strings"
@@ -132,13 +130,6 @@ func saveRows(path string, rows *mat32.Dense, like *dataset.Dataset, image datas
 		d.Image = dataset.ImageShape{}
 	}
 	return formats.Save(path, d, "")
-}
-
-// writeJSON prints v as indented JSON.
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 // encodeReport is the --json output of encode.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -55,9 +54,7 @@ catalogue, so an import that is interrupted leaves nothing behind. A running
 				return err
 			}
 			if a.json {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(info)
+				return writeJSON(a.stdout, info)
 			}
 			fmt.Fprintf(a.stdout, "%s\t%s\t%d×%d\n", info.ID, info.Name, info.Rows, info.Dim)
 			return nil

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"time"
@@ -94,9 +93,7 @@ links (not the recall) vary from run to run.`,
 				rep.Bytes = st.Size()
 			}
 			if a.json {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rep)
+				return writeJSON(a.stdout, rep)
 			}
 			fmt.Fprintf(a.stdout, "indexed %d vectors of %d values (%s, M=%d, ef_construction=%d) in %.1fs; wrote %s (%s)\n",
 				rep.Vectors, rep.Dim, rep.Metric, m, efC, secs, out, humanBytes(rep.Bytes))

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"text/tabwriter"
@@ -66,9 +65,7 @@ func newInfoCmd(a *app) *cobra.Command {
 				infos = append(infos, describe(path, format, d))
 			}
 			if a.json {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(infos)
+				return writeJSON(a.stdout, infos)
 			}
 			for i, fi := range infos {
 				if i > 0 {

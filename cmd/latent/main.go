@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -122,4 +123,11 @@ func isCobraUsage(err error) bool {
 // or when stderr is not a terminal.
 func (a *app) progressBar() *progress.Bar {
 	return progress.NewBar(a.stderr, !a.quiet && !a.json)
+}
+
+// writeJSON prints v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"text/tabwriter"
@@ -277,9 +276,7 @@ func collectResults(g *knn.Graph, names []string, base *dataset.Dataset) []query
 
 func printNeighbors(a *app, rep neighborsReport) error {
 	if a.json {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return writeJSON(a.stdout, rep)
 	}
 	method := rep.Method
 	if rep.Method == "hnsw" {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -103,9 +102,7 @@ rows, chosen by --seed, are drawn in a grid with their labels as captions.`,
 			}
 			rep.Width, rep.Height, rep.Skipped, rep.Caption = fig.Width, fig.Height, fig.Skipped, fig.Caption
 			if a.json {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rep)
+				return writeJSON(a.stdout, rep)
 			}
 			fmt.Fprintf(a.stdout, "wrote %s: %s of %d rows, %d×%d pixels\n", out, rep.Kind, rep.Rows, rep.Width, rep.Height)
 			if fig.Caption != "" {

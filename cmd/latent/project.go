@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -197,9 +196,7 @@ Methods:
 			}
 			z := res.embedding.X
 			if a.json {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(projectReport{Method: m.name, Input: req.dataPath, Rows: z.Rows, Dims: z.Cols,
+				return writeJSON(a.stdout, projectReport{Method: m.name, Input: req.dataPath, Rows: z.Rows, Dims: z.Cols,
 					Out: out, Seconds: secs, Result: res.details})
 			}
 			res.print(a.stdout)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -118,9 +117,7 @@ key, if the cluster wants one, is read from $WEAVIATE_API_KEY.`,
 				rep.PerSecond = float64(res.Sent) / s
 			}
 			if a.json {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(rep); err != nil {
+				if err := writeJSON(a.stdout, rep); err != nil {
 					return err
 				}
 			} else {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -116,9 +115,7 @@ run.`,
 				rep.RowsPerSec = float64(res.Rows-res.Resumed) / s
 			}
 			if a.json {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rep)
+				return writeJSON(a.stdout, rep)
 			}
 			fmt.Fprintf(a.stdout, "%s: %d×%d → %d dims; fitted on %d rows in %s", o.Method, res.Rows, res.Cols, res.Components, res.Sampled, res.Fit.Round(time.Millisecond))
 			if res.Resumed > 0 {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -139,9 +138,7 @@ stops training with the epoch and batch, leaving the last good files.`,
 			}
 			card := m.Card()
 			if a.json {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(struct {
+				return writeJSON(a.stdout, struct {
 					Model  string       `json:"model"`
 					Config model.Config `json:"config"`
 					Card   model.Card   `json:"card"`
