@@ -148,6 +148,7 @@ type builder struct {
 	d      *dataset.Dataset // the rows used
 	shape  dataset.ImageShape
 	image  bool
+	grey   [2]float32 // the value range drawn from black to white (imageRange)
 	picks  picks
 	notes  []string
 	noteOK map[string]bool
@@ -194,7 +195,9 @@ func (b *builder) build(full *dataset.Dataset, subjects []Subject) (*Report, err
 		}
 	}
 	b.image = b.shape.IsImage()
-	if !b.image {
+	if b.image {
+		b.grey = imageRange(b.d.X)
+	} else {
 		b.note(fmt.Sprintf("The rows of %s are not images: the image views (reconstructions, samples, interpolations, traversals) are left out; the maps and metrics stand.", dataName(full)))
 	}
 	if !full.HasLabels() {
@@ -419,15 +422,15 @@ func (b *builder) reconstruction(mr *ModelReport, m model.Model, mu *mat32.Dense
 	orig := mat32.Gather(nil, x, b.picks.recon)
 	rec := mat32.Gather(nil, recon, b.picks.recon)
 	cols := min(gridCols, orig.Rows)
-	f, err := viz.Reconstructions(orig, rec, b.shape, cols, viz.GridOptions{Range: b.imageRange()})
+	f, err := viz.Reconstructions(orig, rec, b.shape, cols, viz.GridOptions{Range: b.grey})
 	mr.Recon, err = b.figure(f, err, "Originals (odd rows) and their reconstructions from μ (even rows)")
 	return err
 }
 
 // imageRange is the value range drawn from black to white: [0, 1] unless
-// the data go beyond it.
-func (b *builder) imageRange() [2]float32 {
-	lo, hi, _ := mat32.MinMax(b.d.X.Data)
+// the data x go beyond it.
+func imageRange(x *mat32.Dense) [2]float32 {
+	lo, hi, _ := mat32.MinMax(x.Data)
 	if lo >= 0 && hi <= 1 {
 		return [2]float32{0, 1}
 	}
@@ -563,7 +566,7 @@ func (b *builder) samples(mr *ModelReport, m model.Model) error {
 		mr.Samples = &Figure{Title: "Samples from the prior", Missing: err.Error()}
 		return nil
 	}
-	f, err := viz.ImageGrid(x, b.shape, gridCols, nil, viz.GridOptions{Range: b.imageRange()})
+	f, err := viz.ImageGrid(x, b.shape, gridCols, nil, viz.GridOptions{Range: b.grey})
 	what := "N(0, I)"
 	if !m.Config().Type.Variational() && m.Config().Type != model.GAN {
 		what = "the Gaussian fitted to the training codes"
@@ -656,7 +659,7 @@ func (b *builder) pathViews(mr *ModelReport, m model.Model, mu *mat32.Dense) err
 		if err != nil {
 			return fmt.Errorf("report: model %s: decoding interpolations: %w", mr.Name, err)
 		}
-		f, err := viz.Interpolations(paths, interpSteps, b.shape, labels, ends, viz.GridOptions{RowGroup: 2, Range: b.imageRange()})
+		f, err := viz.Interpolations(paths, interpSteps, b.shape, labels, ends, viz.GridOptions{RowGroup: 2, Range: b.grey})
 		if mr.Interp, err = b.figure(f, err, fmt.Sprintf("%d decoded points between the codes of two rows (framed at the ends): straight line (lerp) and great circle (slerp)", interpSteps)); err != nil {
 			return err
 		}
@@ -689,7 +692,7 @@ func (b *builder) pathViews(mr *ModelReport, m model.Model, mu *mat32.Dense) err
 	if err != nil {
 		return fmt.Errorf("report: model %s: decoding traversals: %w", mr.Name, err)
 	}
-	f, err := viz.Traversals(frames, b.shape, values, rowLabels, viz.GridOptions{Range: b.imageRange()})
+	f, err := viz.Traversals(frames, b.shape, values, rowLabels, viz.GridOptions{Range: b.grey})
 	sortedBy := "KL per dimension"
 	if what == "var" {
 		sortedBy = "variance of μ"
