@@ -171,22 +171,17 @@ func (p *Plan) Forward(data []complex128, stride, c0, c1 int) {
 
 // ForwardPruned is Forward for columns whose rows nz and beyond are zero
 // (the zero padding of a linear convolution); with nz ≤ Len()/2 and a
-// first stage of radix 4 or 2 it skips the known zeros.
+// first stage of radix 4 (Len() a multiple of 4, as GoodSize gives) it
+// skips the known zeros.
 func (p *Plan) ForwardPruned(data []complex128, stride, c0, c1, nz int) {
 	p.check("Forward", data, stride, c0, c1)
 	if c1 == c0 {
 		return
 	}
 	for si, st := range p.stages {
-		if si == 0 && 2*nz <= p.n {
-			switch st.radix {
-			case 4:
-				fwd4z(data, stride, c0, c1, st)
-				continue
-			case 2:
-				fwd2z(data, stride, c0, c1, st)
-				continue
-			}
+		if si == 0 && 2*nz <= p.n && st.radix == 4 {
+			fwd4z(data, stride, c0, c1, st)
+			continue
 		}
 		switch st.radix {
 		case 4:
@@ -208,8 +203,8 @@ func (p *Plan) Inverse(data []complex128, stride, c0, c1 int) {
 }
 
 // InversePruned is Inverse when only the leading nout rows of the result
-// are wanted; with nout ≤ Len()/2 and a last stage of radix 4 or 2 the
-// other rows are left with meaningless values.
+// are wanted; with nout ≤ Len()/2 and a last stage of radix 4 (Len() a
+// multiple of 4) the other rows are left with meaningless values.
 func (p *Plan) InversePruned(data []complex128, stride, c0, c1, nout int) {
 	p.check("Inverse", data, stride, c0, c1)
 	if c1 == c0 {
@@ -217,15 +212,9 @@ func (p *Plan) InversePruned(data []complex128, stride, c0, c1, nout int) {
 	}
 	for s := len(p.stages) - 1; s >= 0; s-- {
 		st := p.stages[s]
-		if s == 0 && 2*nout <= p.n {
-			switch st.radix {
-			case 4:
-				inv4h(data, stride, c0, c1, st)
-				continue
-			case 2:
-				inv2h(data, stride, c0, c1, st)
-				continue
-			}
+		if s == 0 && 2*nout <= p.n && st.radix == 4 {
+			inv4h(data, stride, c0, c1, st)
+			continue
 		}
 		switch st.radix {
 		case 4:
@@ -321,49 +310,6 @@ func inv2(a []complex128, stride, c0, c1, n int, st stage) {
 				u, v := x0[c], x1[c]*w1
 				x0[c], x1[c] = u+v, u-v
 			}
-		}
-	}
-}
-
-// fwd2z is the first radix-2 stage (L = n) when the second half is zero.
-func fwd2z(a []complex128, stride, c0, c1 int, st stage) {
-	m, w := st.m, c1-c0
-	for j := 0; j < m; j++ {
-		o0 := j*stride + c0
-		o1 := o0 + m*stride
-		x0 := a[o0 : o0+w : o0+w]
-		x1 := a[o1 : o1+w : o1+w]
-		x1 = x1[:len(x0)]
-		if j == 0 {
-			copy(x1, x0)
-			continue
-		}
-		w1 := st.tw[j]
-		for c, u := range x0 {
-			x1[c] = u * w1
-		}
-	}
-}
-
-// inv2h is the last inverse radix-2 stage when only the first half of the
-// output is wanted.
-func inv2h(a []complex128, stride, c0, c1 int, st stage) {
-	m, w := st.m, c1-c0
-	for j := 0; j < m; j++ {
-		o0 := j*stride + c0
-		o1 := o0 + m*stride
-		x0 := a[o0 : o0+w : o0+w]
-		x1 := a[o1 : o1+w : o1+w]
-		x1 = x1[:len(x0)]
-		if j == 0 {
-			for c := range x0 {
-				x0[c] += x1[c]
-			}
-			continue
-		}
-		w1 := st.itw[j]
-		for c := range x0 {
-			x0[c] += x1[c] * w1
 		}
 	}
 }
