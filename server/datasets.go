@@ -352,17 +352,21 @@ func (s *Server) getCodes(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// rowOf reads the {row} path value of a loaded dataset.
-func rowOf(r *http.Request, l *loaded) (int, error) {
+// row returns the loaded dataset {id} and its row number {row}.
+func (s *Server) row(r *http.Request) (*loaded, int, error) {
+	l, err := s.cache.get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return nil, 0, err
+	}
 	v := r.PathValue("row")
 	i, err := strconv.Atoi(v)
 	if err != nil || i < 0 {
-		return 0, badRequest("row %q: want a row number", clip(v))
+		return nil, 0, badRequest("row %q: want a row number", clip(v))
 	}
 	if i >= l.d.Len() {
-		return 0, errorf(http.StatusNotFound, CodeNotFound, "row %d: dataset %s has %d rows", i, l.info.ID, l.d.Len())
+		return nil, 0, errorf(http.StatusNotFound, CodeNotFound, "row %d: dataset %s has %d rows", i, l.info.ID, l.d.Len())
 	}
-	return i, nil
+	return l, i, nil
 }
 
 // rowInfo is what the explorer shows on hover.
@@ -382,11 +386,7 @@ func rowInfoOf(d *dataset.Dataset, i int) rowInfo {
 }
 
 func (s *Server) getRow(w http.ResponseWriter, r *http.Request) error {
-	l, err := s.cache.get(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	i, err := rowOf(r, l)
+	l, i, err := s.row(r)
 	if err != nil {
 		return err
 	}
@@ -397,11 +397,7 @@ func (s *Server) getRow(w http.ResponseWriter, r *http.Request) error {
 // getRowImage returns row {row} as a PNG, upscaled by ?scale (1–16,
 // default 1).
 func (s *Server) getRowImage(w http.ResponseWriter, r *http.Request) error {
-	l, err := s.cache.get(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	i, err := rowOf(r, l)
+	l, i, err := s.row(r)
 	if err != nil {
 		return err
 	}

@@ -519,6 +519,18 @@ func (s *Server) writeRows(w http.ResponseWriter, req modelRequest, l *loaded, x
 	return nil
 }
 
+// writeGrid answers with decoded rows as writeRows does, the images in a
+// grid of req.Cols columns (default: up to 8).
+func (s *Server) writeGrid(w http.ResponseWriter, req modelRequest, l *loaded, x *mat32.Dense) error {
+	cols := req.Cols
+	if cols <= 0 {
+		cols = min(8, x.Rows)
+	}
+	return s.writeRows(w, req, l, x, func(sh dataset.ImageShape) (*viz.Figure, error) {
+		return viz.ImageGrid(x, sh, cols, nil, viz.GridOptions{})
+	})
+}
+
 func (s *Server) decode(w http.ResponseWriter, r *http.Request) error {
 	req, _, m, l, err := s.modelCall(w, r)
 	if err != nil {
@@ -536,13 +548,7 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return unprocessable(err)
 	}
-	cols := req.Cols
-	if cols <= 0 {
-		cols = min(8, x.Rows)
-	}
-	return s.writeRows(w, req, l, x, func(sh dataset.ImageShape) (*viz.Figure, error) {
-		return viz.ImageGrid(x, sh, cols, nil, viz.GridOptions{})
-	})
+	return s.writeGrid(w, req, l, x)
 }
 
 func (s *Server) sample(w http.ResponseWriter, r *http.Request) error {
@@ -560,13 +566,7 @@ func (s *Server) sample(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return unprocessable(err)
 	}
-	cols := req.Cols
-	if cols <= 0 {
-		cols = min(8, req.N)
-	}
-	return s.writeRows(w, req, l, x, func(sh dataset.ImageShape) (*viz.Figure, error) {
-		return viz.ImageGrid(x, sh, cols, nil, viz.GridOptions{})
-	})
+	return s.writeGrid(w, req, l, x)
 }
 
 // interpolate decodes Steps points on the path between the latent vectors
