@@ -267,19 +267,7 @@ func mulSub(b []float64, kb int, y []float64, ky int, c []float64, n int) {
 // applyTo returns the new n×kc block b·t for the n×kb block b and the kb×kc
 // matrix t.
 func applyTo(b []float64, kb int, t []float64, kc int, n int) []float64 {
-	out := make([]float64, n*kc)
-	parallelRows(n, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			o := out[i*kc : (i+1)*kc]
-			for p, v := range b[i*kb : (i+1)*kb] {
-				tp := t[p*kc : (p+1)*kc]
-				for q := range o {
-					o[q] += v * tp[q]
-				}
-			}
-		}
-	})
-	return out
+	return mulSmall(make([]float64, n*kc), b, kb, t, kc, n, 0)
 }
 
 // applyInPlace replaces the n×k block b by b·t (t is k×k) and returns it.
@@ -370,18 +358,26 @@ func orthoBasis(b []float64, kb, n int) ([]float64, int) {
 	if !(top > 0) {
 		return nil, 0
 	}
+	return scaledVectors(vals, vecs, kb, 1e-20*top)
+}
+
+// scaledVectors returns the k×r matrix whose columns are the eigenvectors
+// (columns of the k×k matrix vecs, eigenvalues vals ascending) with an
+// eigenvalue above floor, largest first, each divided by the square root
+// of its eigenvalue, and r.
+func scaledVectors(vals, vecs []float64, k int, floor float64) ([]float64, int) {
 	var keep []int
-	for j := kb - 1; j >= 0; j-- {
-		if vals[j] > 1e-20*top {
+	for j := k - 1; j >= 0; j-- {
+		if vals[j] > floor {
 			keep = append(keep, j)
 		}
 	}
 	r := len(keep)
-	t := make([]float64, kb*r)
+	t := make([]float64, k*r)
 	for q, j := range keep {
 		s := 1 / math.Sqrt(vals[j])
-		for p := 0; p < kb; p++ {
-			t[p*r+q] = vecs[p*kb+j] * s
+		for p := 0; p < k; p++ {
+			t[p*r+q] = vecs[p*k+j] * s
 		}
 	}
 	return t, r
@@ -393,24 +389,10 @@ func orthoBasis(b []float64, kb, n int) ([]float64, int) {
 // too ill-conditioned to give m of them.
 func ritz(gs, ga []float64, k, m int) (c []float64, vals []float64, ok bool) {
 	sv, su := symEig(gs, k)
-	top := sv[k-1]
-	var keep []int
-	for j := k - 1; j >= 0; j-- {
-		if sv[j] > 1e-12*top {
-			keep = append(keep, j)
-		}
-	}
-	r := len(keep)
+	// T = U_r·diag(1/√s) (k×r); H = Tᵀ·ga·T (r×r).
+	t, r := scaledVectors(sv, su, k, 1e-12*sv[k-1])
 	if r < m {
 		return nil, nil, false
-	}
-	// T = U_r·diag(1/√s) (k×r); H = Tᵀ·ga·T (r×r).
-	t := make([]float64, k*r)
-	for q, j := range keep {
-		s := 1 / math.Sqrt(sv[j])
-		for p := 0; p < k; p++ {
-			t[p*r+q] = su[p*k+j] * s
-		}
 	}
 	gt := make([]float64, k*r) // ga·T
 	for i := 0; i < k; i++ {
