@@ -163,11 +163,7 @@ func (c *modelCache) get(ctx context.Context, ref string) (store.Model, Model, e
 	if !ok {
 		return entry, nil, unprocessable(fmt.Errorf("model %s is of kind %q, which this server cannot load", entry.ID, entry.Kind))
 	}
-	dir, err := c.s.st.ModelDir(ctx, entry.ID)
-	if err != nil {
-		return entry, nil, err
-	}
-	m, err = load(dir)
+	m, err = load(c.s.st.ModelDir(entry))
 	if err != nil {
 		return entry, nil, fmt.Errorf("model %s: %w", entry.ID, err)
 	}

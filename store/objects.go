@@ -347,15 +347,9 @@ func (s *Store) Model(ctx context.Context, ref string) (Model, error) {
 	return queryOne(ctx, s.db, KindModel, modelCols, refColumn(KindModel, ref), ref, scanModel)
 }
 
-// ModelDir returns the folder that holds a stored model's files, for the
-// model package's Load. The model must exist.
-func (s *Store) ModelDir(ctx context.Context, id string) (string, error) {
-	m, err := s.Model(ctx, id)
-	if err != nil {
-		return "", err
-	}
-	return s.blobDir(KindModel, m.ID), nil
-}
+// ModelDir returns the folder that holds the files of the stored model m
+// (an entry from Model or Models), for the model package's Load.
+func (s *Store) ModelDir(m Model) string { return s.blobDir(KindModel, m.ID) }
 
 // DeleteModel removes a model and the embeddings made with it.
 func (s *Store) DeleteModel(ctx context.Context, id string) error {
