@@ -17,11 +17,7 @@ func BenchmarkPushClient(b *testing.B) {
 		b.Run(fmt.Sprintf("dim=%d", d), func(b *testing.B) {
 			f := newFake(b, "")
 			ctx := context.Background()
-			c, err := Dial(ctx, f.config())
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer c.Close()
+			c := f.dial(b)
 			col, err := c.Create(ctx, Spec{Name: "Bench", Dim: d, Metric: knn.Euclidean, Meta: []string{"file name"}})
 			if err != nil {
 				b.Fatal(err)

@@ -64,6 +64,17 @@ func (f *fake) config() Config {
 		Retry: Retry{Attempts: 4, Base: 1, Max: 2}}
 }
 
+// dial connects a client to f, closed when the test ends.
+func (f *fake) dial(t testing.TB) *Client {
+	t.Helper()
+	c, err := Dial(context.Background(), f.config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 func (f *fake) serveREST(w http.ResponseWriter, r *http.Request) {
 	if f.key != "" && r.URL.Path != "/v1/.well-known/ready" && r.Header.Get("Authorization") != "Bearer "+f.key {
 		w.WriteHeader(http.StatusUnauthorized)

@@ -214,11 +214,7 @@ func pushData(n, d int) (*mat32.Dense, Side) {
 func TestPushRetriesPartialAndResume(t *testing.T) {
 	f := newFake(t, "")
 	ctx := context.Background()
-	c, err := Dial(ctx, f.config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := f.dial(t)
 	col, err := c.Create(ctx, Spec{Name: "things", Dim: 4, Metric: knn.Euclidean, Meta: []string{"file name"}})
 	if err != nil {
 		t.Fatal(err)
@@ -304,11 +300,7 @@ func TestPushRetriesPartialAndResume(t *testing.T) {
 func TestPushCancelResume(t *testing.T) {
 	f := newFake(t, "")
 	ctx, cancel := context.WithCancel(context.Background())
-	c, err := Dial(ctx, f.config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := f.dial(t)
 	col, err := c.Create(ctx, Spec{Name: "Stop", Dim: 3, Metric: knn.Cosine})
 	if err != nil {
 		t.Fatal(err)
@@ -343,11 +335,7 @@ func TestPushCancelResume(t *testing.T) {
 func TestPushBadInput(t *testing.T) {
 	f := newFake(t, "")
 	ctx := context.Background()
-	c, err := Dial(ctx, f.config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := f.dial(t)
 	col, err := c.Create(ctx, Spec{Name: "Bad", Dim: 3, Metric: knn.Cosine, Meta: []string{"m"}})
 	if err != nil {
 		t.Fatal(err)
@@ -382,15 +370,11 @@ func TestPushBadInput(t *testing.T) {
 func TestCreateConflictAndDeleted(t *testing.T) {
 	f := newFake(t, "")
 	ctx := context.Background()
-	c, err := Dial(ctx, f.config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := f.dial(t)
 	if _, err := c.Create(ctx, Spec{Name: "Dims", Dim: 8, Metric: knn.Euclidean}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.Create(ctx, Spec{Name: "dims", Dim: 16, Metric: knn.Euclidean})
+	_, err := c.Create(ctx, Spec{Name: "dims", Dim: 16, Metric: knn.Euclidean})
 	if !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "exists with dimension 8; the data has 16") {
 		t.Fatalf("dimension conflict: %v", err)
 	}
@@ -501,11 +485,7 @@ func FuzzCheckpoint(f *testing.F) {
 func TestStoreListInfo(t *testing.T) {
 	f := newFake(t, "")
 	ctx := context.Background()
-	c, err := Dial(ctx, f.config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := f.dial(t)
 	var s Store = c
 	a, err := c.Create(ctx, Spec{Name: "beta", Dim: 3, Metric: knn.Cosine, Meta: []string{"file name", "size"}})
 	if err != nil {
