@@ -116,23 +116,14 @@ row 7 from sandal toward sneaker. Labels may also be metadata values.
 				what = add + " − all"
 			}
 			if out != "" {
-				if isPicture(out) {
-					img, err := imageShape(m, out)
-					if err != nil {
-						return err
-					}
+				err := saveDecoded(out, m, x, nil, "arithmetic", func(img dataset.ImageShape) (*viz.Figure, error) {
 					g := viz.Grid{Images: x, Shape: img, Cols: len(sc), RowLabels: labels, Options: gridOptions(m, "+ s·("+what+")")}
 					for _, s := range sc {
 						g.ColLabels = append(g.ColLabels, "s="+strconv.FormatFloat(s, 'g', 3, 64))
 					}
-					fig, err := g.Figure()
-					if err != nil {
-						return err
-					}
-					if err := fig.Save(out); err != nil {
-						return err
-					}
-				} else if err := saveRows(out, x, nil, m.InputShape().Image, "arithmetic"); err != nil {
+					return g.Figure()
+				})
+				if err != nil {
 					return err
 				}
 			}

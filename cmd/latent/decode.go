@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/latentlab/latent/dataset"
 	"github.com/latentlab/latent/formats"
 	"github.com/latentlab/latent/viz"
 )
@@ -65,32 +66,22 @@ decodes every code with --class.`,
 			if err != nil {
 				return fmt.Errorf("%s: %w", codes, err)
 			}
-			shape := m.InputShape()
-			if isPicture(out) {
-				img, err := imageShape(m, out)
-				if err != nil {
-					return err
-				}
+			err = saveDecoded(out, m, x, z, z.Name+" decoded", func(img dataset.ImageShape) (*viz.Figure, error) {
 				var captions []string
 				if z.Labels != nil {
 					for i := 0; i < z.Len(); i++ {
 						captions = append(captions, z.Label(i))
 					}
 				}
-				fig, err := viz.ImageGrid(x, img, gridCols(cols, x.Rows), captions, gridOptions(m, ""))
-				if err != nil {
-					return err
-				}
-				if err := fig.Save(out); err != nil {
-					return err
-				}
-			} else if err := saveRows(out, x, z, shape.Image, z.Name+" decoded"); err != nil {
+				return viz.ImageGrid(x, img, gridCols(cols, x.Rows), captions, gridOptions(m, ""))
+			})
+			if err != nil {
 				return err
 			}
 			if a.json {
 				return writeJSON(a.stdout, decodeResult{Model: modelName, Codes: codes, Out: out, Rows: x.Rows, Dim: x.Cols})
 			}
-			fmt.Fprintf(a.stdout, "decoded %d codes of %s into rows of %v\nwrote %s\n", x.Rows, codes, shape, out)
+			fmt.Fprintf(a.stdout, "decoded %d codes of %s into rows of %v\nwrote %s\n", x.Rows, codes, m.InputShape(), out)
 			return nil
 		},
 	}

@@ -132,6 +132,24 @@ func saveRows(path string, rows *mat32.Dense, like *dataset.Dataset, image datas
 	return formats.Save(path, d, "")
 }
 
+// saveDecoded writes decoded rows x to out: for a picture name, the figure
+// draw makes of them with the model's image shape (an error when the
+// model's rows are not images); else the rows as a data file (see saveRows).
+func saveDecoded(out string, m model.Model, x *mat32.Dense, like *dataset.Dataset, name string, draw func(img dataset.ImageShape) (*viz.Figure, error)) error {
+	if !isPicture(out) {
+		return saveRows(out, x, like, m.InputShape().Image, name)
+	}
+	img, err := imageShape(m, out)
+	if err != nil {
+		return err
+	}
+	fig, err := draw(img)
+	if err != nil {
+		return err
+	}
+	return fig.Save(out)
+}
+
 // encodeReport is the --json output of encode.
 type encodeReport struct {
 	Model   string  `json:"model"`

@@ -86,21 +86,11 @@ data file. --vectors FILE.npy writes the codes of the path.
 				return err
 			}
 			if out != "" {
-				if isPicture(out) {
-					img, err := imageShape(m, out)
-					if err != nil {
-						return err
-					}
-					ends := endImages(d, from, to)
+				err := saveDecoded(out, m, x, nil, "interpolation", func(img dataset.ImageShape) (*viz.Figure, error) {
 					opt := gridOptions(m, fmt.Sprintf("%s → %s (%s)", ca, cb, meth))
-					fig, err := viz.Interpolations(x, steps, img, []string{meth.String()}, ends, opt)
-					if err != nil {
-						return err
-					}
-					if err := fig.Save(out); err != nil {
-						return err
-					}
-				} else if err := saveRows(out, x, nil, m.InputShape().Image, "interpolation"); err != nil {
+					return viz.Interpolations(x, steps, img, []string{meth.String()}, endImages(d, from, to), opt)
+				})
+				if err != nil {
 					return err
 				}
 			}

@@ -77,19 +77,10 @@ draws. --codes FILE also writes the codes.`,
 			if err != nil {
 				return err
 			}
-			if isPicture(out) {
-				img, err := imageShape(m, out)
-				if err != nil {
-					return err
-				}
-				fig, err := viz.ImageGrid(x, img, gridCols(cols, n), nil, gridOptions(m, ""))
-				if err != nil {
-					return err
-				}
-				if err := fig.Save(out); err != nil {
-					return err
-				}
-			} else if err := saveRows(out, x, nil, m.InputShape().Image, "samples"); err != nil {
+			err = saveDecoded(out, m, x, nil, "samples", func(img dataset.ImageShape) (*viz.Figure, error) {
+				return viz.ImageGrid(x, img, gridCols(cols, n), nil, gridOptions(m, ""))
+			})
+			if err != nil {
 				return err
 			}
 			if codesPath != "" {

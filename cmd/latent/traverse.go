@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/latentlab/latent/dataset"
 	"github.com/latentlab/latent/formats"
 	"github.com/latentlab/latent/mat32"
 	"github.com/latentlab/latent/model"
@@ -125,19 +126,10 @@ list, --dim one.
 			if err != nil {
 				return err
 			}
-			if isPicture(out) {
-				img, err := imageShape(m, out)
-				if err != nil {
-					return err
-				}
-				fig, err := viz.Traversals(x, img, unit, labels, gridOptions(m, "from "+caption+"; columns: standard deviations of the prior"))
-				if err != nil {
-					return err
-				}
-				if err := fig.Save(out); err != nil {
-					return err
-				}
-			} else if err := saveRows(out, x, nil, m.InputShape().Image, "traversal"); err != nil {
+			err = saveDecoded(out, m, x, nil, "traversal", func(img dataset.ImageShape) (*viz.Figure, error) {
+				return viz.Traversals(x, img, unit, labels, gridOptions(m, "from "+caption+"; columns: standard deviations of the prior"))
+			})
+			if err != nil {
 				return err
 			}
 			if a.json {
