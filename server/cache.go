@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -213,7 +212,7 @@ func (c *cache) index(ctx context.Context, l *loaded, m knn.Metric, wait bool) (
 // indexFile is where a dataset's index is kept between runs: a cache file
 // in the dataset's folder (not part of its catalogued files).
 func (c *cache) indexFile(l *loaded, m knn.Metric) string {
-	return filepath.Join(c.s.st.Dir(), "blobs", "datasets", l.info.ID, "index-"+m.String()+".hnsw")
+	return c.s.st.CacheFile(l.info, "index-"+m.String()+".hnsw")
 }
 
 func (c *cache) buildIndex(l *loaded, m knn.Metric) (*hnsw.Index, error) {

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/latentlab/latent/dataset"
@@ -277,6 +279,17 @@ func (s *Store) DeleteDataset(ctx context.Context, id string) error {
 		os.RemoveAll(s.blobDir(c.kind, c.id))
 	}
 	return nil
+}
+
+// CacheFile returns the path of a file called name kept in the folder of
+// the stored dataset d by a reader of it, such as a neighbour index built
+// from its rows: not catalogued, not checked by Verify, removed with the
+// dataset. name must be a plain file name.
+func (s *Store) CacheFile(d Dataset, name string) string {
+	if name == "" || name != filepath.Base(name) || strings.HasPrefix(name, ".") {
+		panic("store: cache file name " + strconv.Quote(name) + " is not a plain file name")
+	}
+	return filepath.Join(s.blobDir(KindDataset, d.ID), name)
 }
 
 // readMatrix reads the float32 .npy file of an object and checks its shape
