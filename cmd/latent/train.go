@@ -120,11 +120,14 @@ stops training with the epoch and batch, leaving the last good files.`,
 				}
 				m, err = model.Resume(ctx, d, opt)
 			} else {
-				c, o, uerr := trainConfig(cmd, typ, arch, latent, hidden, channels, activation, likelihood)
+				c, uerr := trainConfig(cmd, typ, arch, latent, hidden, channels, activation, likelihood)
 				if uerr != nil {
 					return uerr
 				}
-				c.Beta, c.WarmupEpochs, c.FreeBits, c.NeighborWeight, c.NeighborK, c.WeightDecay = o.beta(beta), warmup, freeBits, nbrW, nbrK, wd
+				if c.Type.Variational() {
+					c.Beta = beta
+				}
+				c.WarmupEpochs, c.FreeBits, c.NeighborWeight, c.NeighborK, c.WeightDecay = warmup, freeBits, nbrW, nbrK, wd
 				if cmd.Flags().Changed("noise") {
 					c.Noise = noise
 				}
@@ -178,69 +181,53 @@ stops training with the epoch and batch, leaving the last good files.`,
 	return cmd
 }
 
-// typeOptions holds what the type decides about the other flags.
-type typeOptions struct {
-	typ model.Type
-}
-
-func (o typeOptions) beta(b float64) float64 {
-	if !o.typ.Variational() {
-		return 0
-	}
-	return b
-}
-
 // trainConfig builds the model configuration from the flags.
-func trainConfig(cmd *cobra.Command, typ, arch string, latent int, hidden, channels, activation, likelihood string) (model.Config, typeOptions, error) {
+func trainConfig(cmd *cobra.Command, typ, arch string, latent int, hidden, channels, activation, likelihood string) (model.Config, error) {
 	t, err := model.ParseType(typ)
 	if err != nil {
-		return model.Config{}, typeOptions{}, usageError{err}
+		return model.Config{}, usageError{err}
 	}
 	ar, err := model.ParseArch(arch)
 	if err != nil {
-		return model.Config{}, typeOptions{}, usageError{err}
+		return model.Config{}, usageError{err}
 	}
 	if latent <= 0 {
-		return model.Config{}, typeOptions{}, usagef("--latent must be at least 1, got %d", latent)
+		return model.Config{}, usagef("--latent must be at least 1, got %d", latent)
 	}
 	fl := cmd.Flags()
-	o := typeOptions{typ: t}
 	if !t.Variational() {
 		for _, f := range []string{"beta", "warmup", "free-bits"} {
 			if fl.Changed(f) {
-				return model.Config{}, o, usagef("--%s is for the variational types (vae, cvae), not %s", f, t)
+				return model.Config{}, usagef("--%s is for the variational types (vae, cvae), not %s", f, t)
 			}
 		}
 	}
 	if t == model.GAN && fl.Changed("neighbor-weight") {
-		return model.Config{}, o, usagef("--neighbor-weight needs an encoder; a GAN has none")
+		return model.Config{}, usagef("--neighbor-weight needs an encoder; a GAN has none")
 	}
 	c := model.DefaultConfig(t, ar, latent)
 	if fl.Changed("hidden") {
 		if c.Hidden, err = intList(hidden, "hidden"); err != nil {
-			return c, o, err
+			return c, err
 		}
 	}
 	if fl.Changed("channels") {
 		if ar != model.Conv {
-			return c, o, usagef("--channels is for --arch conv")
+			return c, usagef("--channels is for --arch conv")
 		}
 		if c.Channels, err = intList(channels, "channels"); err != nil {
-			return c, o, err
+			return c, err
 		}
 	}
 	c.Activation = activation
 	if likelihood != "auto" {
 		l, err := model.ParseLikelihood(likelihood)
 		if err != nil {
-			return c, o, usageError{err}
+			return c, usageError{err}
 		}
 		c.Likelihood = l
 	}
-	if t != model.DAE {
-		c.Noise = 0
-	}
-	return c, o, nil
+	return c, nil
 }
 
 // printEpoch prints one line per epoch.
