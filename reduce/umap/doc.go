@@ -104,9 +104,9 @@
 // Fashion-MNIST test images against the 60,000 training images, 0.988 with
 // 32 candidates), memberships with the local connectivity reduced by one,
 // a start at the membership-weighted mean of the neighbours' embeddings,
-// and the SGD with the training embedding fixed, a quarter of the learning rate and a third of the
-// epochs (100, or 30 for more than 10,000 new rows, after a default fit),
-// as umap-learn's transform.
+// and the SGD with the training embedding fixed, a quarter of the learning
+// rate and a third of the epochs (100, or 30 for more than 10,000 new
+// rows, after a default fit), as umap-learn's transform.
 //
 // # Determinism and parallelism
 //
