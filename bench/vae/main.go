@@ -17,12 +17,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -144,22 +142,13 @@ func runAnchor(af anchor.Flags) ([]anchor.Result, error) {
 	if err := os.Mkdir(filepath.Join(tmp, "results"), 0o755); err != nil {
 		return nil, err
 	}
-	script := filepath.Join(af.Dir, "bench_vae.py")
-	cmd := exec.Command(af.Python, "-u", script)
-	cmd.Dir = tmp
-	t := strconv.Itoa(af.Threads)
-	cmd.Env = append(os.Environ(), "OMP_NUM_THREADS="+t, "OPENBLAS_NUM_THREADS="+t, "MKL_NUM_THREADS="+t)
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = os.Stderr
 	t0 := time.Now()
-	err = cmd.Run()
-	os.Stdout.Write(out.Bytes())
+	rs, err := af.RunIn(context.Background(), tmp, filepath.Join(af.Dir, "bench_vae.py"))
 	if err != nil {
-		return nil, fmt.Errorf("anchor %s: %w", script, err)
+		return nil, err
 	}
 	fmt.Printf("anchor wall time %.0f s\n", time.Since(t0).Seconds())
-	return anchor.Parse(out.Bytes()), nil
+	return rs, nil
 }
 
 // report prints the side-by-side table.

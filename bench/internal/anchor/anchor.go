@@ -96,8 +96,13 @@ func defaultDir() string {
 // Run runs script (a file in f.Dir) with args, with the thread variables
 // set to f.Threads, echoes its output to stderr, and returns its RESULT lines.
 func (f *Flags) Run(ctx context.Context, script string, args ...string) ([]Result, error) {
+	return f.RunIn(ctx, f.Dir, script, args...)
+}
+
+// RunIn is Run with the working directory dir (script is relative to it).
+func (f *Flags) RunIn(ctx context.Context, dir, script string, args ...string) ([]Result, error) {
 	cmd := exec.CommandContext(ctx, f.Python, append([]string{script}, args...)...)
-	cmd.Dir = f.Dir
+	cmd.Dir = dir
 	t := strconv.Itoa(f.Threads)
 	cmd.Env = append(os.Environ(), "OMP_NUM_THREADS="+t, "OPENBLAS_NUM_THREADS="+t, "MKL_NUM_THREADS="+t, "NUMBA_NUM_THREADS="+t)
 	var out bytes.Buffer
