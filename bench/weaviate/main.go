@@ -281,12 +281,8 @@ func benchStream(af anchor.Flags, scratch string, n, d int, method string, sampl
 	f.Close()
 	defer os.Remove(idx)
 	script, _ := filepath.Abs(filepath.Join(sourceDir(), "umap_stream.py"))
-	rs, err := af.Run(context.Background(), script, in, idx, strconv.Itoa(anchorRows))
-	if err != nil {
-		return err
-	}
-	_ = rs // af.Run echoed the RESULT lines
-	return nil
+	_, err = af.Run(context.Background(), script, in, idx, strconv.Itoa(anchorRows)) // it echoes the RESULT lines
+	return err
 }
 
 // sourceDir returns this command's source folder (for the anchor script).
