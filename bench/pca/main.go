@@ -11,13 +11,9 @@
 package main
 
 import (
-	"bufio"
-	"compress/gzip"
 	"context"
-	"encoding/binary"
 	"flag"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -28,6 +24,9 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/latentlab/latent/bench/internal/anchor"
+	"github.com/latentlab/latent/dataset"
+	"github.com/latentlab/latent/formats"
+	"github.com/latentlab/latent/formats/idx"
 	"github.com/latentlab/latent/mat32"
 	"github.com/latentlab/latent/reduce/pca"
 )
@@ -158,55 +157,17 @@ func subspaceCosines(a, b *mat32.Dense) (lo, mean float64) {
 // loadFashion reads the 60k training then the 10k test images, scaled to
 // [0,1] like the anchor's loader.
 func loadFashion(dir string) (*mat32.Dense, error) {
-	var rows [][]float32
-	cols := 0
+	var parts []*dataset.Dataset
 	for _, name := range []string{"train-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte.gz"} {
-		n, c, data, err := readIDXImages(filepath.Join(dir, name))
+		d, err := idx.Load(filepath.Join(dir, name), formats.Options{})
 		if err != nil {
 			return nil, err
 		}
-		if cols != 0 && c != cols {
-			return nil, fmt.Errorf("%s: %d values per image, expected %d", name, c, cols)
-		}
-		cols = c
-		for i := 0; i < n; i++ {
-			rows = append(rows, data[i*c:(i+1)*c])
-		}
+		parts = append(parts, d)
 	}
-	return mat32.FromRows(rows), nil
-}
-
-// readIDXImages reads a gzip IDX file of unsigned bytes with three
-// dimensions (images × height × width).
-func readIDXImages(path string) (n, cols int, data []float32, err error) {
-	fh, err := os.Open(path)
+	d, err := dataset.Concat(parts[0], parts[1])
 	if err != nil {
-		return 0, 0, nil, err
+		return nil, err
 	}
-	defer fh.Close()
-	zr, err := gzip.NewReader(bufio.NewReader(fh))
-	if err != nil {
-		return 0, 0, nil, fmt.Errorf("%s: %w", path, err)
-	}
-	var hdr [16]byte
-	if _, err := io.ReadFull(zr, hdr[:]); err != nil {
-		return 0, 0, nil, fmt.Errorf("%s: header: %w", path, err)
-	}
-	if magic := binary.BigEndian.Uint32(hdr[0:]); magic != 0x00000803 {
-		return 0, 0, nil, fmt.Errorf("%s: magic %#08x, want an unsigned-byte image file (0x00000803)", path, magic)
-	}
-	n = int(binary.BigEndian.Uint32(hdr[4:]))
-	h, w := int(binary.BigEndian.Uint32(hdr[8:])), int(binary.BigEndian.Uint32(hdr[12:]))
-	if n <= 0 || h <= 0 || w <= 0 || n > 1<<20 || h*w > 1<<16 {
-		return 0, 0, nil, fmt.Errorf("%s: implausible shape %d×%d×%d", path, n, h, w)
-	}
-	raw := make([]byte, n*h*w)
-	if _, err := io.ReadFull(zr, raw); err != nil {
-		return 0, 0, nil, fmt.Errorf("%s: %w", path, err)
-	}
-	data = make([]float32, len(raw))
-	for i, b := range raw {
-		data[i] = float32(b) / 255
-	}
-	return n, h * w, data, nil
+	return d.X, nil
 }
