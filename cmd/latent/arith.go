@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -136,7 +137,7 @@ row 7 from sandal toward sneaker. Labels may also be metadata values.
 			for _, x := range v {
 				norm += float64(x) * float64(x)
 			}
-			norm = sqrt(norm)
+			norm = math.Sqrt(norm)
 			if a.json {
 				return writeJSON(a.stdout, arithReport{Model: modelName, Add: add, Sub: sub, Norm: norm, Vector: v, Bases: labels, Scales: sc, Out: out})
 			}

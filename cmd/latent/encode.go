@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"strings"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/latentlab/latent/mat32"
 	"github.com/latentlab/latent/model"
 	"github.com/latentlab/latent/models"
+	"github.com/latentlab/latent/nn"
 	"github.com/latentlab/latent/viz"
 )
 
@@ -217,9 +217,8 @@ VAE's log σ². A conditional model encodes each row with its own label.`,
 			rep := encodeReport{Model: modelName, Data: data, Out: out, Rows: z.Rows, Latent: z.Cols, Sampled: sample}
 			if logVar != nil {
 				var kl float64
-				for i, m := range mu.Data {
-					l := float64(logVar.Data[i])
-					kl += 0.5 * (float64(m)*float64(m) + math.Exp(l) - 1 - l)
+				for _, v := range nn.KLPerDim(nil, mu, logVar) {
+					kl += v
 				}
 				rep.KL = kl / float64(mu.Rows)
 			}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/spf13/cobra"
 
@@ -171,5 +172,5 @@ func dist(a, b []float32) float64 {
 		d := float64(a[i] - b[i])
 		s += d * d
 	}
-	return sqrt(s)
+	return math.Sqrt(s)
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/latentlab/latent/formats"
 	"github.com/latentlab/latent/knn"
 	"github.com/latentlab/latent/knn/hnsw"
-	"github.com/latentlab/latent/mat32"
+	"github.com/latentlab/latent/space"
 )
 
 func init() { register(newNeighborsCmd) }
@@ -180,7 +180,11 @@ for cosine, −x·y for ip (maximum inner product), or Σ|x−y| for manhattan.`
 					g, err = searchOne(base.X.Row(rows[0]), rows)
 					names = []string{describeRow(base, dataPath, rows[0])}
 				} else {
-					g, err = searchOne(meanRow(base.X, rows), nil)
+					mean, merr := space.MeanRows(nil, base.X, rows)
+					if merr != nil {
+						return merr
+					}
+					g, err = searchOne(mean, nil)
 					names = []string{fmt.Sprintf("mean of the %d rows labelled %q", len(rows), label)}
 				}
 			default:
@@ -221,15 +225,6 @@ func checkIndexFits(ix *hnsw.Index, base *dataset.Dataset, dataPath, indexPath s
 		return fmt.Errorf("%s indexes %d vectors of %d values, but %s has %d rows of %d", indexPath, ix.Len(), ix.Dim(), dataPath, base.Len(), base.Dim())
 	}
 	return nil
-}
-
-// meanRow returns the mean of the listed rows of x.
-func meanRow(x *mat32.Dense, rows []int) []float32 {
-	m := make([]float32, x.Cols)
-	for _, r := range rows {
-		mat32.Axpy(1/float32(len(rows)), x.Row(r), m)
-	}
-	return m
 }
 
 // rowLabel names row i of d by its label, else its first metadata value.

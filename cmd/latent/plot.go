@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -178,9 +177,6 @@ func plotGrid(d *dataset.Dataset, path string, n, cols, scale int, title string,
 	n = min(n, d.Len())
 	idx := dataset.SampleIndices(d.Len(), n, seed)
 	sub := d.Subset(idx)
-	if cols == 0 {
-		cols = int(math.Ceil(math.Sqrt(float64(n))))
-	}
 	var caps []string
 	if sub.HasLabels() {
 		caps = make([]string, n)
@@ -188,7 +184,7 @@ func plotGrid(d *dataset.Dataset, path string, n, cols, scale int, title string,
 			caps[i] = sub.Label(i)
 		}
 	}
-	fig, err := viz.ImageGrid(sub.X, d.Image, cols, caps, viz.GridOptions{Title: title, Scale: scale, Range: imageRange(d)})
+	fig, err := viz.ImageGrid(sub.X, d.Image, gridCols(cols, n), caps, viz.GridOptions{Title: title, Scale: scale, Range: imageRange(d)})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 
@@ -205,5 +204,3 @@ func splitComma(s string) []string {
 	}
 	return out
 }
-
-func sqrt(x float64) float64 { return math.Sqrt(x) }
