@@ -9,7 +9,7 @@ import (
 )
 
 func TestInfoFixture(t *testing.T) {
-	code, out, errOut := runCLI(t, "info", fixtureImages)
+	code, out, errOut := runCLI(t, "info", fixture)
 	if code != 0 {
 		t.Fatalf("code %d: %s", code, errOut)
 	}
@@ -18,7 +18,7 @@ func TestInfoFixture(t *testing.T) {
 			t.Errorf("info output lacks %q:\n%s", want, out)
 		}
 	}
-	code, out, _ = runCLI(t, "info", "--json", fixtureImages)
+	code, out, _ = runCLI(t, "info", "--json", fixture)
 	var infos []fileInfo
 	if code != 0 || json.Unmarshal([]byte(out), &infos) != nil || len(infos) != 1 || infos[0].Rows != 2000 || len(infos[0].Classes) != 10 {
 		t.Fatalf("info --json: code %d, %q", code, out)
@@ -29,11 +29,11 @@ func TestConvertRoundTripWithLabels(t *testing.T) {
 	dir := t.TempDir()
 	npy := filepath.Join(dir, "x.npy")
 	labels := filepath.Join(dir, "x.labels")
-	code, _, errOut := runCLI(t, "convert", fixtureImages, npy)
+	code, _, errOut := runCLI(t, "convert", fixture, npy)
 	if code != 0 || !strings.Contains(errOut, "keeps no labels") {
 		t.Fatalf("convert to npy: code %d, stderr %q", code, errOut)
 	}
-	if code, _, errOut := runCLI(t, "convert", fixtureImages, npy, "--labels-out", labels); code != 0 {
+	if code, _, errOut := runCLI(t, "convert", fixture, npy, "--labels-out", labels); code != 0 {
 		t.Fatalf("convert --labels-out: code %d: %s", code, errOut)
 	}
 	code, out, errOut := runCLI(t, "info", "--json", npy, "--labels", labels)
@@ -52,7 +52,7 @@ func TestConvertRoundTripWithLabels(t *testing.T) {
 	if code, _, errOut := runCLI(t, "info", empty); code != 1 || !strings.Contains(errOut, "empty.npy") {
 		t.Fatalf("empty file: code %d, stderr %q", code, errOut)
 	}
-	if code, _, _ := runCLI(t, "convert", fixtureImages); code != 2 {
+	if code, _, _ := runCLI(t, "convert", fixture); code != 2 {
 		t.Fatalf("one argument: code %d, want 2", code)
 	}
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"image/png"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,22 +18,6 @@ func readRows(t *testing.T, p string) *mat32.Dense {
 		t.Fatal(err)
 	}
 	return m
-}
-
-// picSize returns the size of a PNG file.
-func picSize(t *testing.T, p string) (int, int) {
-	t.Helper()
-	f, err := os.Open(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatalf("%s: %v", p, err)
-	}
-	b := img.Bounds()
-	return b.Dx(), b.Dy()
 }
 
 // TestModelCommands runs every command that uses a model on a small VAE
@@ -71,7 +53,7 @@ func TestModelCommands(t *testing.T) {
 		t.Errorf("decoded %d×%d", x.Rows, x.Cols)
 	}
 	run("decode", "--model", m, "--codes", p("z.npy"), "--out", p("x.png"), "--cols", "10")
-	if w, h := picSize(t, p("x.png")); w < 400 || h < 400 {
+	if w, h := pngSize(t, p("x.png")); w < 400 || h < 400 {
 		t.Errorf("decode picture %d×%d", w, h)
 	}
 	// reconstruct: metrics, a picture and the rows.
@@ -152,8 +134,8 @@ func TestModelCommandsBadInput(t *testing.T) {
 	if code, _, stderr := runCLI(t, "train", "--data", fixture, "--max-rows", "100", "--model-type", "gan", "--hidden", "8", "--latent", "2", "--epochs", "1", "--out", g, "-q"); code != 0 {
 		t.Fatal(stderr)
 	}
-	narrow := writeRows(t, dir, "narrow.npy", mat32.New(5, 10))
-	vecs := writeRows(t, dir, "vecs.npy", mat32.New(5, 6))
+	narrow := writeNpy(t, dir, "narrow.npy", mat32.New(5, 10))
+	vecs := writeNpy(t, dir, "vecs.npy", mat32.New(5, 6))
 	vm := filepath.Join(dir, "vm")
 	if code, _, stderr := runCLI(t, "train", "--data", vecs, "--model-type", "ae", "--hidden", "4", "--latent", "2", "--epochs", "1", "--val", "0", "--out", vm, "-q"); code != 0 {
 		t.Fatal(stderr)

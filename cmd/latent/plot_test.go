@@ -13,8 +13,6 @@ import (
 	"github.com/latentlab/latent/mat32"
 )
 
-const fixtureImages = "../../testdata/fashion-mnist/t10k-images-idx3-ubyte.gz"
-
 // plotEmbedding writes an n×d embedding with one NaN row and a labels file.
 func plotEmbedding(t *testing.T, n, d int) (emb, labels string) {
 	t.Helper()
@@ -39,6 +37,7 @@ func plotEmbedding(t *testing.T, n, d int) (emb, labels string) {
 	return emb, labels
 }
 
+// pngSize decodes a PNG file and returns its size.
 func pngSize(t *testing.T, path string) (int, int) {
 	t.Helper()
 	f, err := os.Open(path)
@@ -46,11 +45,12 @@ func pngSize(t *testing.T, path string) (int, int) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	cfg, err := png.DecodeConfig(f)
+	img, err := png.Decode(f)
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
-	return cfg.Width, cfg.Height
+	b := img.Bounds()
+	return b.Dx(), b.Dy()
 }
 
 func TestPlotScatter(t *testing.T) {
@@ -95,7 +95,7 @@ func TestPlot3DAndThumbnails(t *testing.T) {
 	}
 	emb2, _ := plotEmbedding(t, 2000, 2)
 	th := filepath.Join(filepath.Dir(emb2), "thumbs.png")
-	code, stdout, stderr := runCLI(t, "plot", "--data", emb2, "--thumbnails", fixtureImages, "--out", th)
+	code, stdout, stderr := runCLI(t, "plot", "--data", emb2, "--thumbnails", fixture, "--out", th)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -106,7 +106,7 @@ func TestPlot3DAndThumbnails(t *testing.T) {
 
 func TestPlotGrid(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "grid.png")
-	code, stdout, stderr := runCLI(t, "plot", "--data", fixtureImages, "--grid", "12", "--cols", "4", "--out", out, "--seed", "3")
+	code, stdout, stderr := runCLI(t, "plot", "--data", fixture, "--grid", "12", "--cols", "4", "--out", out, "--seed", "3")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -139,7 +139,7 @@ func TestPlotBadInput(t *testing.T) {
 		{"5-D", []string{"--data", emb5, "--out", out}, 1, "has 5 columns: a scatter needs 2 or 3"},
 		{"no column", []string{"--data", emb, "--labels", labels, "--out", out, "--color-by", "size"}, 1, `no metadata column "size"`},
 		{"no labels", []string{"--data", emb, "--out", out, "--color-by", "label"}, 1, "no labels to colour by"},
-		{"thumb rows", []string{"--data", emb, "--out", out, "--thumbnails", fixtureImages}, 1, "has 2000 rows but"},
+		{"thumb rows", []string{"--data", emb, "--out", out, "--thumbnails", fixture}, 1, "has 2000 rows but"},
 		{"alpha", []string{"--data", emb, "--out", out, "--alpha", "3"}, 1, "alpha 3 outside"},
 		{"unwritable", []string{"--data", emb, "--out", filepath.Join(dir, "no", "x.png")}, 1, "no such file or directory"},
 		{"missing file", []string{"--data", filepath.Join(dir, "none.npy"), "--out", out}, 1, "none.npy"},

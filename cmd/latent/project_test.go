@@ -42,10 +42,12 @@ func projectData(t *testing.T, n, d int) (data, labels string, x *mat32.Dense) {
 	return data, labels, x
 }
 
-func decodeReport(t *testing.T, out string) (projectReport, pcaDetails) {
+// decodeProject decodes the --json output of project, with the method's
+// details as a T.
+func decodeProject[T any](t *testing.T, out string) (projectReport, T) {
 	t.Helper()
 	var rep projectReport
-	var det pcaDetails
+	var det T
 	rep.Result = &det
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("bad JSON %q: %v", out, err)
@@ -63,7 +65,7 @@ func TestProjectPCA(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	rep, det := decodeReport(t, stdout)
+	rep, det := decodeProject[pcaDetails](t, stdout)
 	if rep.Method != "pca" || rep.Rows != 300 || rep.Dims != 3 || rep.Out != out || det.Solver != "full" || det.SavedModel != model {
 		t.Errorf("report %+v %+v", rep, det)
 	}
@@ -136,7 +138,7 @@ func TestProjectTableAndSolvers(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("stream: exit %d: %s", code, stderr)
 	}
-	_, det := decodeReport(t, stdout)
+	_, det := decodeProject[pcaDetails](t, stdout)
 	var ref pca.PCA
 	want, err := ref.FitTransform(context.Background(), nil, x, pca.Options{Components: 4, Solver: "incremental", BatchSize: 64})
 	if err != nil {
@@ -226,7 +228,7 @@ func TestProjectCancelled(t *testing.T) {
 }
 
 func TestProjectInitIsRefusedForPCA(t *testing.T) {
-	code, _, errOut := runCLI(t, "project", "--method", "pca", "--data", fixtureImages, "--init", "random")
+	code, _, errOut := runCLI(t, "project", "--method", "pca", "--data", fixture, "--init", "random")
 	if code != 2 || !strings.Contains(errOut, "--init applies to --method tsne or umap, not pca") {
 		t.Fatalf("code %d, stderr %q", code, errOut)
 	}

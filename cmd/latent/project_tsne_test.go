@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,17 +9,6 @@ import (
 
 	"github.com/latentlab/latent/formats/npy"
 )
-
-func decodeTSNE(t *testing.T, out string) (projectReport, tsneDetails) {
-	t.Helper()
-	var rep projectReport
-	var det tsneDetails
-	rep.Result = &det
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
-		t.Fatalf("bad JSON %q: %v", out, err)
-	}
-	return rep, det
-}
 
 func TestProjectTSNE(t *testing.T) {
 	data, labels, _ := projectData(t, 240, 12)
@@ -33,7 +21,7 @@ func TestProjectTSNE(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	rep, det := decodeTSNE(t, stdout)
+	rep, det := decodeProject[tsneDetails](t, stdout)
 	if rep.Method != "tsne" || rep.Rows != 240 || rep.Dims != 2 || det.Gradient != "exact" || det.Iterations != 250 ||
 		det.PCAComponents != 6 || det.KL == nil || !(*det.KL > 0) || det.SavedModel != model || len(det.Extent) != 4 {
 		t.Errorf("report %+v %+v", rep, det)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -10,30 +9,17 @@ import (
 	"github.com/latentlab/latent/formats/npy"
 )
 
-const umapFixture = "../../testdata/fashion-mnist/t10k-images-idx3-ubyte.gz"
-
-func decodeUMAPReport(t *testing.T, out string) (projectReport, umapDetails) {
-	t.Helper()
-	var rep projectReport
-	var det umapDetails
-	rep.Result = &det
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
-		t.Fatalf("bad JSON %q: %v", out, err)
-	}
-	return rep, det
-}
-
 func TestProjectUMAP(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "y.npy")
 	model := filepath.Join(dir, "m.safetensors")
-	args := []string{"project", "--method", "umap", "--data", umapFixture, "--max-rows", "600",
+	args := []string{"project", "--method", "umap", "--data", fixture, "--max-rows", "600",
 		"--epochs", "50", "--seed", "3", "--out", out, "--save-model", model, "--json", "-q"}
 	code, stdout, stderr := runCLI(t, args...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	rep, det := decodeUMAPReport(t, stdout)
+	rep, det := decodeProject[umapDetails](t, stdout)
 	if rep.Method != "umap" || rep.Rows != 600 || rep.Dims != 2 || det.Neighbors != 15 || det.Epochs != 50 ||
 		det.Metric != "euclidean" || det.SavedModel != model || det.A < 1.57 || det.A > 1.58 {
 		t.Errorf("report %+v %+v", rep, det)
@@ -58,16 +44,16 @@ func TestProjectUMAP(t *testing.T) {
 		t.Error("--threads 1 gives another embedding than the default")
 	}
 	// Apply the model to new rows.
-	code, stdout, stderr = runCLI(t, "project", "--method", "umap", "--model", model, "--data", umapFixture, "--max-rows", "700", "--json", "-q")
+	code, stdout, stderr = runCLI(t, "project", "--method", "umap", "--model", model, "--data", fixture, "--max-rows", "700", "--json", "-q")
 	if code != 0 {
 		t.Fatalf("transform: exit %d: %s", code, stderr)
 	}
-	rep, det = decodeUMAPReport(t, stdout)
+	rep, det = decodeProject[umapDetails](t, stdout)
 	if rep.Rows != 700 || det.Model != model || det.FittedRows != 600 {
 		t.Errorf("transform report %+v %+v", rep, det)
 	}
 	// Text output, supervised.
-	code, stdout, stderr = runCLI(t, "project", "--method", "umap", "--data", umapFixture, "--max-rows", "300", "--epochs", "20", "--supervised", "--target-weight", "0.7", "-q")
+	code, stdout, stderr = runCLI(t, "project", "--method", "umap", "--data", fixture, "--max-rows", "300", "--epochs", "20", "--supervised", "--target-weight", "0.7", "-q")
 	if code != 0 || !strings.Contains(stdout, "supervised (target weight 0.7)") || !strings.Contains(stdout, "a=1.5769") {
 		t.Errorf("supervised: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
@@ -77,20 +63,20 @@ func TestProjectUMAP(t *testing.T) {
 // saves the model and applies it to more rows.
 func TestProjectUMAPManhattan(t *testing.T) {
 	model := filepath.Join(t.TempDir(), "m.safetensors")
-	code, stdout, stderr := runCLI(t, "project", "--method", "umap", "--data", umapFixture, "--max-rows", "300",
+	code, stdout, stderr := runCLI(t, "project", "--method", "umap", "--data", fixture, "--max-rows", "300",
 		"--epochs", "20", "--metric", "l1", "--save-model", model, "--json", "-q")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	rep, det := decodeUMAPReport(t, stdout)
+	rep, det := decodeProject[umapDetails](t, stdout)
 	if rep.Rows != 300 || det.Metric != "manhattan" {
 		t.Errorf("report %+v %+v", rep, det)
 	}
-	code, stdout, stderr = runCLI(t, "project", "--method", "umap", "--model", model, "--data", umapFixture, "--max-rows", "350", "--json", "-q")
+	code, stdout, stderr = runCLI(t, "project", "--method", "umap", "--model", model, "--data", fixture, "--max-rows", "350", "--json", "-q")
 	if code != 0 {
 		t.Fatalf("transform: exit %d: %s", code, stderr)
 	}
-	if rep, det = decodeUMAPReport(t, stdout); rep.Rows != 350 || det.Metric != "manhattan" || det.FittedRows != 300 {
+	if rep, det = decodeProject[umapDetails](t, stdout); rep.Rows != 350 || det.Metric != "manhattan" || det.FittedRows != 300 {
 		t.Errorf("transform report %+v %+v", rep, det)
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,12 +74,7 @@ func TestProjectStreamUsage(t *testing.T) {
 
 func TestPushUsageAndUnreachable(t *testing.T) {
 	in := streamData(t, 20, 3)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := closedAddr(t)
 	cases := []struct {
 		args []string
 		code int

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/latentlab/latent/dataset"
-	"github.com/latentlab/latent/formats/npy"
 	"github.com/latentlab/latent/mat32"
 )
 
@@ -30,16 +29,6 @@ func trainTiny(t *testing.T, dir string, extra ...string) string {
 		t.Fatalf("train: exit %d\n%s%s", code, stdout, stderr)
 	}
 	return out
-}
-
-// writeRows writes m as an .npy file.
-func writeRows(t *testing.T, dir, name string, m *mat32.Dense) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := npy.Save(p, &dataset.Dataset{X: m}); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 func TestTrainCommand(t *testing.T) {
@@ -119,10 +108,10 @@ func TestTrainCommandBadInput(t *testing.T) {
 	for i := range x.Data {
 		x.Data[i] = float32(rng.NormFloat64())
 	}
-	vec := writeRows(t, dir, "vec.npy", x)
+	vec := writeNpy(t, dir, "vec.npy", x)
 	nan := x.Clone()
 	nan.Data[13] = float32(math.NaN())
-	nanPath := writeRows(t, dir, "nan.npy", nan)
+	nanPath := writeNpy(t, dir, "nan.npy", nan)
 	out := filepath.Join(dir, "m")
 	for _, c := range []struct {
 		name string
