@@ -48,12 +48,10 @@ func neighborsFromStore(ctx context.Context, a *app, cmd *cobra.Command, q store
 		return usagef("--store answers --row or --query, not --label or --expr")
 	case flags.Changed("index") || flags.Changed("ef") || flags.Changed("exact"):
 		return usagef("--store searches the collection's own index: --index, --ef and --exact do not apply")
-	case !weaviate.IsURL(q.url):
-		return usagef("--store %q: want weaviate://host:port[,host:port...]", q.url)
 	}
-	cfg, err := weaviate.ParseURL(q.url)
+	cfg, err := storeConfig(q.url)
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 	c, err := weaviate.Dial(ctx, cfg)
 	if err != nil {

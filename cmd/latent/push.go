@@ -63,12 +63,9 @@ key, if the cluster wants one, is read from $WEAVIATE_API_KEY.`,
 			if dataPath == "" || store == "" || name == "" {
 				return usagef("push needs --data, --store and --collection")
 			}
-			if !weaviate.IsURL(store) {
-				return usagef("--store %q: want weaviate://host:port[,host:port...]", store)
-			}
-			cfg, err := weaviate.ParseURL(store)
+			cfg, err := storeConfig(store)
 			if err != nil {
-				return usageError{err}
+				return err
 			}
 			if spec.Metric, err = knn.ParseMetric(metricName); err != nil {
 				return usageError{err}
@@ -149,6 +146,18 @@ key, if the cluster wants one, is read from $WEAVIATE_API_KEY.`,
 	f.BoolVar(&drop, "drop", false, "delete the collection first if it exists")
 	addLoadFlags(f, &opt, "")
 	return cmd
+}
+
+// storeConfig parses a --store URL; a bad one is a usage error.
+func storeConfig(url string) (weaviate.Config, error) {
+	if !weaviate.IsURL(url) {
+		return weaviate.Config{}, usagef("--store %q: want weaviate://host:port[,host:port...]", url)
+	}
+	cfg, err := weaviate.ParseURL(url)
+	if err != nil {
+		return cfg, usageError{err}
+	}
+	return cfg, nil
 }
 
 // openPushSource opens the data to push: a .npy file as a row stream (with

@@ -60,12 +60,9 @@ server/ui/static) instead of the copy built into the binary.`,
 			}
 			var wcfg weaviate.Config
 			if remote != "" {
-				if !weaviate.IsURL(remote) {
-					return usagef("--store %q: want weaviate://host:port[,host:port...]", remote)
-				}
 				var err error
-				if wcfg, err = weaviate.ParseURL(remote); err != nil {
-					return usageError{err}
+				if wcfg, err = storeConfig(remote); err != nil {
+					return err
 				}
 			}
 			st, err := store.Open(workspace)

@@ -88,10 +88,11 @@ run.`,
 			o.Progress = bar.Func()
 			var res stream.Result
 			if fromStore {
-				if !weaviate.IsURL(store) {
-					return usagef("--store %q: want weaviate://host:port[,host:port...]", store)
+				cfg, err := storeConfig(store)
+				if err != nil {
+					return err
 				}
-				c, err := weaviate.Open(ctx, store)
+				c, err := weaviate.Dial(ctx, cfg)
 				if err != nil {
 					return err
 				}
