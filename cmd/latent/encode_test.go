@@ -160,6 +160,7 @@ func TestModelCommandsBadInput(t *testing.T) {
 		{"unknown label", []string{"interpolate", "--model", m, "--data", fixture, "--max-rows", "10", "--from", "label:Boots", "--to", "1", "--out", filepath.Join(dir, "i.png")}, 1, `"Boots" is not a label`},
 		{"code length", []string{"interpolate", "--model", m, "--from", "z:1,2", "--to", "prior:1", "--out", filepath.Join(dir, "i.png")}, 1, "has 2 values, the latent dimension is 4"},
 		{"dim", []string{"traverse", "--model", m, "--dim", "9", "--out", "t.png"}, 2, "dimension 9 out of range"},
+		{"dims list", []string{"traverse", "--model", m, "--dims", "0,1x", "--out", filepath.Join(dir, "t.png")}, 2, `"1x" is not a non-negative integer`},
 		{"traverse choice", []string{"traverse", "--model", m, "--out", "t.png"}, 2, "exactly one of --dim"},
 		{"top for ae", []string{"traverse", "--model", vm, "--top", "2", "--out", filepath.Join(dir, "t.npy")}, 1, "only a VAE's model card"},
 		{"picture of vectors", []string{"sample", "--model", vm, "--n", "2", "--out", filepath.Join(dir, "s.png")}, 1, "the model's rows are not images"},

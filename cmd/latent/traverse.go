@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -157,8 +158,8 @@ list, --dim one.
 func intListZero(s, flag string) ([]int, error) {
 	var out []int
 	for _, f := range splitComma(s) {
-		var n int
-		if _, err := fmt.Sscan(f, &n); err != nil || n < 0 {
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 0 {
 			return nil, usagef("--%s: %q is not a non-negative integer", flag, f)
 		}
 		out = append(out, n)
