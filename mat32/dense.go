@@ -128,18 +128,29 @@ func Transpose(dst, m *Dense) *Dense {
 	return dst
 }
 
-// reuse returns dst if it already has shape r×c, a new matrix if dst is nil
-// or empty, and panics otherwise.
+// Reuse sizes the optional destination of an operation that writes an r×c
+// result: it returns dst if it already is r×c, a new matrix if dst is nil,
+// and dst filled in place with a new r×c matrix if dst is empty (the zero
+// Dense). Any other shape is a caller bug: it panics with a message that
+// starts with who (such as "pca: Transform").
+func Reuse(dst *Dense, r, c int, who string) *Dense {
+	return reuseAs(dst, r, c, "", who)
+}
+
+// reuse is Reuse for this package's operations.
 func reuse(dst *Dense, r, c int, op string) *Dense {
-	if dst == nil || (dst.Rows == 0 && dst.Cols == 0 && len(dst.Data) == 0) {
-		if dst == nil {
-			return New(r, c)
-		}
+	return reuseAs(dst, r, c, "mat32: ", op)
+}
+
+func reuseAs(dst *Dense, r, c int, prefix, who string) *Dense {
+	switch {
+	case dst == nil:
+		return New(r, c)
+	case dst.Rows == 0 && dst.Cols == 0 && len(dst.Data) == 0:
 		*dst = *New(r, c)
 		return dst
-	}
-	if dst.Rows != r || dst.Cols != c {
-		panic(fmt.Sprintf("mat32: %s: dst is %d×%d, want %d×%d", op, dst.Rows, dst.Cols, r, c))
+	case dst.Rows != r || dst.Cols != c:
+		panic(fmt.Sprintf("%s%s: dst is %d×%d, want %d×%d", prefix, who, dst.Rows, dst.Cols, r, c))
 	}
 	return dst
 }

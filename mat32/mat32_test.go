@@ -1,6 +1,7 @@
 package mat32
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -369,4 +370,26 @@ func TestDgemm(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestReuse: nil gives a new matrix, the zero Dense is filled in place, the
+// right shape is kept, and another shape panics naming the caller.
+func TestReuse(t *testing.T) {
+	if m := Reuse(nil, 2, 3, "x"); m.Rows != 2 || m.Cols != 3 || len(m.Data) != 6 {
+		t.Fatalf("nil: %d×%d", m.Rows, m.Cols)
+	}
+	var z Dense
+	if m := Reuse(&z, 4, 1, "x"); m != &z || z.Rows != 4 || len(z.Data) != 4 {
+		t.Fatalf("zero Dense: %d×%d, same %v", z.Rows, z.Cols, m == &z)
+	}
+	d := New(2, 2)
+	if Reuse(d, 2, 2, "x") != d {
+		t.Fatal("a dst of the right shape was replaced")
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.HasPrefix(fmt.Sprint(r), "pkg: Op: dst is 2×2, want 3×2") {
+			t.Fatalf("panic %v", r)
+		}
+	}()
+	Reuse(d, 3, 2, "pkg: Op")
 }

@@ -20,7 +20,7 @@ func ConcatCols(dst *mat32.Dense, parts ...*mat32.Dense) *mat32.Dense {
 		}
 		cols += p.Cols
 	}
-	dst = sized(dst, rows, cols, "ConcatCols")
+	dst = mat32.Reuse(dst, rows, cols, "nn: ConcatCols")
 	for i := 0; i < rows; i++ {
 		out := dst.Data[i*cols : (i+1)*cols]
 		o := 0
@@ -40,24 +40,9 @@ func SliceCols(dst, src *mat32.Dense, lo, hi int) *mat32.Dense {
 		panic(fmt.Sprintf("nn: SliceCols: columns [%d,%d) of %d", lo, hi, src.Cols))
 	}
 	w := hi - lo
-	dst = sized(dst, src.Rows, w, "SliceCols")
+	dst = mat32.Reuse(dst, src.Rows, w, "nn: SliceCols")
 	for i := 0; i < src.Rows; i++ {
 		copy(dst.Data[i*w:(i+1)*w], src.Data[i*src.Cols+lo:i*src.Cols+hi])
-	}
-	return dst
-}
-
-// sized returns dst if it is r×c, a new matrix if dst is nil, dst reshaped
-// if it is empty, and panics otherwise.
-func sized(dst *mat32.Dense, r, c int, op string) *mat32.Dense {
-	switch {
-	case dst == nil:
-		return mat32.New(r, c)
-	case dst.Rows == 0 && dst.Cols == 0 && len(dst.Data) == 0:
-		*dst = *mat32.New(r, c)
-		return dst
-	case dst.Rows != r || dst.Cols != c:
-		panic(fmt.Sprintf("nn: %s: dst is %d×%d, want %d×%d", op, dst.Rows, dst.Cols, r, c))
 	}
 	return dst
 }

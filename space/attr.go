@@ -71,7 +71,7 @@ func AttributeVector(dst []float32, z *mat32.Dense, with, without []int) ([]floa
 // returns it: the codes along an attribute direction.
 func AddScaled(dst *mat32.Dense, base, v []float32, alphas []float64) *mat32.Dense {
 	sameLen("AddScaled", base, v)
-	dst = denseDst(dst, len(alphas), len(base), "AddScaled")
+	dst = mat32.Reuse(dst, len(alphas), len(base), "space: AddScaled")
 	for i, a := range alphas {
 		r := dst.Row(i)
 		for j := range r {

@@ -176,7 +176,7 @@ func (g *Gaussian) Sample(dst *mat32.Dense, n int, temperature float64, rng *ran
 		}
 		g.chol = l
 	}
-	dst = denseDst(dst, n, d, "Sample")
+	dst = mat32.Reuse(dst, n, d, "space: Sample")
 	eps := make([]float64, d)
 	for i := 0; i < n; i++ {
 		for j := range eps {

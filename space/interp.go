@@ -120,21 +120,6 @@ func Interpolate(dst, a, b []float32, t float64, m Method) []float32 {
 	panic(fmt.Sprintf("space: unknown interpolation method %d", int(m)))
 }
 
-// denseDst returns dst if it is r×c, a new matrix if dst is nil, dst
-// reshaped if it is empty, and panics otherwise.
-func denseDst(dst *mat32.Dense, r, c int, op string) *mat32.Dense {
-	switch {
-	case dst == nil:
-		return mat32.New(r, c)
-	case dst.Rows == 0 && dst.Cols == 0 && len(dst.Data) == 0:
-		*dst = *mat32.New(r, c)
-		return dst
-	case dst.Rows != r || dst.Cols != c:
-		panic(fmt.Sprintf("space: %s: dst is %d×%d, want %d×%d", op, dst.Rows, dst.Cols, r, c))
-	}
-	return dst
-}
-
 // Path writes steps evenly spaced points from a to b, both included, as the
 // rows of dst (steps×len(a); allocated when nil or empty) and returns it.
 // It panics if steps < 2.
@@ -143,7 +128,7 @@ func Path(dst *mat32.Dense, a, b []float32, steps int, m Method) *mat32.Dense {
 	if steps < 2 {
 		panic(fmt.Sprintf("space: Path: %d steps, want at least 2", steps))
 	}
-	dst = denseDst(dst, steps, len(a), "Path")
+	dst = mat32.Reuse(dst, steps, len(a), "space: Path")
 	for s := 0; s < steps; s++ {
 		Interpolate(dst.Row(s), a, b, float64(s)/float64(steps-1), m)
 	}
@@ -164,7 +149,7 @@ func PathThrough(dst, waypoints *mat32.Dense, stepsPerLeg int, m Method) *mat32.
 		panic(fmt.Sprintf("space: PathThrough: %d waypoints, %d steps per leg", w, stepsPerLeg))
 	}
 	d := waypoints.Cols
-	dst = denseDst(dst, (w-1)*stepsPerLeg+1, d, "PathThrough")
+	dst = mat32.Reuse(dst, (w-1)*stepsPerLeg+1, d, "space: PathThrough")
 	for leg := 0; leg < w-1; leg++ {
 		a, b := waypoints.Row(leg), waypoints.Row(leg+1)
 		for s := 0; s < stepsPerLeg; s++ {
@@ -208,7 +193,7 @@ func Traverse(dst *mat32.Dense, base []float32, dim int, values []float64) *mat3
 	if dim < 0 || dim >= len(base) {
 		panic(fmt.Sprintf("space: Traverse: dimension %d of %d", dim, len(base)))
 	}
-	dst = denseDst(dst, len(values), len(base), "Traverse")
+	dst = mat32.Reuse(dst, len(values), len(base), "space: Traverse")
 	for i, v := range values {
 		r := dst.Row(i)
 		copy(r, base)

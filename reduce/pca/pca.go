@@ -124,23 +124,9 @@ func (p *PCA) FitTransform(ctx context.Context, dst, x *mat32.Dense, o Options) 
 	if p.fitU == nil {
 		return p.Transform(dst, x), nil
 	}
-	dst = sizeDst(dst, x.Rows, p.k, "FitTransform")
+	dst = mat32.Reuse(dst, x.Rows, p.k, "pca: FitTransform")
 	mat32.Mul(dst, p.fitU, p.fitW)
 	return dst, nil
-}
-
-func sizeDst(dst *mat32.Dense, r, c int, op string) *mat32.Dense {
-	if dst == nil {
-		return mat32.New(r, c)
-	}
-	if dst.Rows == 0 && dst.Cols == 0 && len(dst.Data) == 0 {
-		*dst = *mat32.New(r, c)
-		return dst
-	}
-	if dst.Rows != r || dst.Cols != c {
-		panic(fmt.Sprintf("pca: %s: dst is %d×%d, want %d×%d", op, dst.Rows, dst.Cols, r, c))
-	}
-	return dst
 }
 
 // checkOptions validates o against data of n rows (n < 0: unknown yet) and
@@ -336,7 +322,7 @@ func (p *PCA) Whitened() bool { return p.whiten }
 // decreasing variance; each row's entry of largest magnitude is positive.
 func (p *PCA) Components(dst *mat32.Dense) *mat32.Dense {
 	p.mustFit("Components")
-	dst = sizeDst(dst, p.k, p.d, "Components")
+	dst = mat32.Reuse(dst, p.k, p.d, "pca: Components")
 	copy(dst.Data, p.comps.Data)
 	return dst
 }
@@ -391,7 +377,7 @@ func (p *PCA) Transform(dst, x *mat32.Dense) *mat32.Dense {
 	if x.Cols != p.d {
 		panic(fmt.Sprintf("pca: Transform: x has %d columns, the model %d", x.Cols, p.d))
 	}
-	dst = sizeDst(dst, x.Rows, p.k, "Transform")
+	dst = mat32.Reuse(dst, x.Rows, p.k, "pca: Transform")
 	if x.Rows == 0 {
 		return dst
 	}
@@ -434,7 +420,7 @@ func (p *PCA) InverseTransform(dst, z *mat32.Dense) *mat32.Dense {
 	if z.Cols != p.k {
 		panic(fmt.Sprintf("pca: InverseTransform: z has %d columns, the model %d components", z.Cols, p.k))
 	}
-	dst = sizeDst(dst, z.Rows, p.d, "InverseTransform")
+	dst = mat32.Reuse(dst, z.Rows, p.d, "pca: InverseTransform")
 	v := p.comps
 	if p.whiten {
 		v = p.comps.Clone()

@@ -72,14 +72,7 @@ func (m *Model) Transform(ctx context.Context, dst, x *mat32.Dense, opt Transfor
 		return nil, fmt.Errorf("tsne: Transform: no data")
 	}
 	dims := m.Dims()
-	if dst == nil {
-		dst = mat32.New(x.Rows, dims)
-	} else if dst.Rows == 0 && dst.Cols == 0 && len(dst.Data) == 0 {
-		*dst = *mat32.New(x.Rows, dims)
-	}
-	if dst.Rows != x.Rows || dst.Cols != dims {
-		panic(fmt.Sprintf("tsne: Transform: dst is %d×%d, want %d×%d", dst.Rows, dst.Cols, x.Rows, dims))
-	}
+	dst = mat32.Reuse(dst, x.Rows, dims, "tsne: Transform")
 	if x.Cols != m.features {
 		return nil, fmt.Errorf("tsne: Transform: the data has %d columns, the model expects %d", x.Cols, m.features)
 	}

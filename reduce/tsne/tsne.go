@@ -248,14 +248,7 @@ func initialEmbedding(ctx context.Context, x *mat32.Dense, c *config) ([]float64
 // Embedding writes the n×Dims embedding of the training rows into dst
 // (allocated when nil or empty) and returns it.
 func (m *Model) Embedding(dst *mat32.Dense) *mat32.Dense {
-	if dst == nil {
-		dst = mat32.New(m.emb.Rows, m.emb.Cols)
-	} else if dst.Rows == 0 && dst.Cols == 0 && len(dst.Data) == 0 {
-		*dst = *mat32.New(m.emb.Rows, m.emb.Cols)
-	}
-	if dst.Rows != m.emb.Rows || dst.Cols != m.emb.Cols {
-		panic(fmt.Sprintf("tsne: Embedding: dst is %d×%d, want %d×%d", dst.Rows, dst.Cols, m.emb.Rows, m.emb.Cols))
-	}
+	dst = mat32.Reuse(dst, m.emb.Rows, m.emb.Cols, "tsne: Embedding")
 	copy(dst.Data, m.emb.Data)
 	return dst
 }

@@ -60,12 +60,12 @@ func (u *UMAP) transformEpochs(q int) int {
 func (u *UMAP) Transform(ctx context.Context, dst, x *mat32.Dense, prog progress.Func) (*mat32.Dense, error) {
 	u.mustFit("Transform")
 	if x == nil || x.Rows == 0 {
-		return sizeDst(dst, 0, u.emb.Cols, "Transform"), nil
+		return mat32.Reuse(dst, 0, u.emb.Cols, "umap: Transform"), nil
 	}
 	if x.Cols != u.data.Cols {
 		return nil, fmt.Errorf("umap: transform: rows have %d columns, the model was fitted on %d", x.Cols, u.data.Cols)
 	}
-	dst = sizeDst(dst, x.Rows, u.emb.Cols, "Transform")
+	dst = mat32.Reuse(dst, x.Rows, u.emb.Cols, "umap: Transform")
 	if err := dataset.CheckFinite("umap: transform", x); err != nil {
 		return nil, err
 	}

@@ -74,7 +74,7 @@ func (u *UMAP) AB() (a, b float64) { u.mustFit("AB"); return u.a, u.b }
 // allocated if nil or empty) and returns it.
 func (u *UMAP) Embedding(dst *mat32.Dense) *mat32.Dense {
 	u.mustFit("Embedding")
-	dst = sizeDst(dst, u.emb.Rows, u.emb.Cols, "Embedding")
+	dst = mat32.Reuse(dst, u.emb.Rows, u.emb.Cols, "umap: Embedding")
 	copy(dst.Data, u.emb.Data)
 	return dst
 }
@@ -87,20 +87,6 @@ func (u *UMAP) Dims() (features, components int) {
 
 // Samples returns the number of training rows.
 func (u *UMAP) Samples() int { u.mustFit("Samples"); return u.emb.Rows }
-
-func sizeDst(dst *mat32.Dense, r, c int, op string) *mat32.Dense {
-	if dst == nil {
-		return mat32.New(r, c)
-	}
-	if dst.Rows == 0 && dst.Cols == 0 && len(dst.Data) == 0 {
-		*dst = *mat32.New(r, c)
-		return dst
-	}
-	if dst.Rows != r || dst.Cols != c {
-		panic(fmt.Sprintf("umap: %s: dst is %d×%d, want %d×%d", op, dst.Rows, dst.Cols, r, c))
-	}
-	return dst
-}
 
 // FitTransform fits u to x like Fit and writes the embedding of x into dst
 // (x.Rows×Components; allocated if nil or empty), which it returns.
