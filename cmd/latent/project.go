@@ -105,6 +105,30 @@ func (r *projectRequest) data() (*dataset.Dataset, error) {
 	return d, nil
 }
 
+// modelData loads the input for the saved model --model, which takes feat
+// columns.
+func (r *projectRequest) modelData(feat int) (*dataset.Dataset, error) {
+	src, err := r.data()
+	if err != nil {
+		return nil, err
+	}
+	if src.Dim() != feat {
+		return nil, fmt.Errorf("%s has %d columns; the model %s expects %d", r.dataPath, src.Dim(), r.model, feat)
+	}
+	return src, nil
+}
+
+// fixedByModel refuses the flags among names that were given with
+// --model: the saved model fixes them.
+func fixedByModel(fs *pflag.FlagSet, names []string) error {
+	for _, f := range names {
+		if fs.Changed(f) {
+			return usagef("--%s does not apply with --model: the saved model fixes it", f)
+		}
+	}
+	return nil
+}
+
 // projectResult is a method's answer.
 type projectResult struct {
 	// embedding holds one row per input row, with the input's labels.
@@ -313,10 +337,8 @@ func (p *pcaProjector) project(ctx context.Context, req *projectRequest) (*proje
 	var src *dataset.Dataset
 	switch {
 	case req.model != "":
-		for _, f := range []string{"solver", "whiten", "batch-size"} {
-			if p.fs.Changed(f) {
-				return nil, usagef("--%s does not apply with --model: the saved model fixes it", f)
-			}
+		if err := fixedByModel(p.fs, []string{"solver", "whiten", "batch-size"}); err != nil {
+			return nil, err
 		}
 		m, err := pca.Load(req.model)
 		if err != nil {
@@ -326,11 +348,8 @@ func (p *pcaProjector) project(ctx context.Context, req *projectRequest) (*proje
 		if req.dimsSet && req.dims != k {
 			return nil, usagef("--dims %d, but the model %s has %d components", req.dims, req.model, k)
 		}
-		if src, err = req.data(); err != nil {
+		if src, err = req.modelData(feat); err != nil {
 			return nil, err
-		}
-		if src.Dim() != feat {
-			return nil, fmt.Errorf("%s has %d columns; the model %s expects %d", req.dataPath, src.Dim(), req.model, feat)
 		}
 		model = *m
 		z = model.Transform(nil, src.X)

@@ -124,10 +124,8 @@ func (p *tsneProjector) project(ctx context.Context, req *projectRequest) (*proj
 
 // transform places the rows of --data into the map saved at --model.
 func (p *tsneProjector) transform(ctx context.Context, req *projectRequest) (*projectResult, error) {
-	for _, f := range []string{"early-iter", "early-exaggeration", "late-exaggeration", "learning-rate", "gradient", "dof", "init", "pca-components"} {
-		if p.fs.Changed(f) {
-			return nil, usagef("--%s does not apply with --model: the saved model fixes it", f)
-		}
+	if err := fixedByModel(p.fs, []string{"early-iter", "early-exaggeration", "late-exaggeration", "learning-rate", "gradient", "dof", "init", "pca-components"}); err != nil {
+		return nil, err
 	}
 	m, err := tsne.Load(req.model)
 	if err != nil {
@@ -136,12 +134,9 @@ func (p *tsneProjector) transform(ctx context.Context, req *projectRequest) (*pr
 	if req.dimsSet && req.dims != m.Dims() {
 		return nil, usagef("--dims %d, but the model %s is a %d-dimensional map", req.dims, req.model, m.Dims())
 	}
-	src, err := req.data()
+	src, err := req.modelData(m.Features())
 	if err != nil {
 		return nil, err
-	}
-	if src.Dim() != m.Features() {
-		return nil, fmt.Errorf("%s has %d columns; the model %s expects %d", req.dataPath, src.Dim(), req.model, m.Features())
 	}
 	o := tsne.TransformOptions{Theta: p.theta, Progress: req.progress}
 	if p.fs.Changed("perplexity") {

@@ -114,10 +114,8 @@ func (p *umapProjector) project(ctx context.Context, req *projectRequest) (*proj
 	var src *dataset.Dataset
 	var err error
 	if req.model != "" {
-		for _, f := range umapFitFlags {
-			if p.fs.Changed(f) {
-				return nil, usagef("--%s does not apply with --model: the saved model fixes it", f)
-			}
+		if err := fixedByModel(p.fs, umapFitFlags); err != nil {
+			return nil, err
 		}
 		if model, err = umap.Load(req.model); err != nil {
 			return nil, err
@@ -126,11 +124,8 @@ func (p *umapProjector) project(ctx context.Context, req *projectRequest) (*proj
 		if req.dimsSet && req.dims != k {
 			return nil, usagef("--dims %d, but the model %s has %d components", req.dims, req.model, k)
 		}
-		if src, err = req.data(); err != nil {
+		if src, err = req.modelData(feat); err != nil {
 			return nil, err
-		}
-		if src.Dim() != feat {
-			return nil, fmt.Errorf("%s has %d columns; the model %s expects %d", req.dataPath, src.Dim(), req.model, feat)
 		}
 		if z, err = model.Transform(ctx, nil, src.X, req.progress); err != nil {
 			return nil, fmt.Errorf("%s: %w", req.dataPath, err)
