@@ -8,6 +8,7 @@ import (
 
 	"github.com/latentlab/latent/dataset"
 	"github.com/latentlab/latent/formats"
+	"github.com/latentlab/latent/mat32"
 	"github.com/latentlab/latent/viz"
 )
 
@@ -193,16 +194,8 @@ func plotGrid(d *dataset.Dataset, path string, n, cols, scale int, title string,
 
 // imageRange is the value range to draw a dataset's images in: [0, 1] for
 // data read from 8-bit files (scaled on reading), else the values' range
-// when it is wider than [0, 1].
+// when it is wider than [0, 1] (NaN and ±Inf left out).
 func imageRange(d *dataset.Dataset) [2]float32 {
-	lo, hi := float32(0), float32(1)
-	for _, v := range d.X.Data {
-		if v < lo {
-			lo = v
-		}
-		if v > hi {
-			hi = v
-		}
-	}
-	return [2]float32{lo, hi}
+	lo, hi, _ := mat32.MinMax(d.X.Data)
+	return [2]float32{min(lo, 0), max(hi, 1)}
 }
