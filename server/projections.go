@@ -2,14 +2,11 @@ package server
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/http"
 	"strconv"
-	"unsafe"
 
 	"github.com/latentlab/latent/formats/npy"
 	"github.com/latentlab/latent/mat32"
@@ -265,25 +262,8 @@ func (s *Server) getPoints(w http.ResponseWriter, r *http.Request) error {
 	h.Set("X-Latent-Rows", strconv.Itoa(y.Rows))
 	h.Set("X-Latent-Dims", strconv.Itoa(y.Cols))
 	h.Set("Content-Length", strconv.Itoa(4*len(y.Data)))
-	_, err = w.Write(float32Bytes(y.Data))
+	_, err = w.Write(npy.LittleEndian(y.Data))
 	return err
-}
-
-// float32Bytes returns v as little-endian bytes: a view on little-endian
-// hosts, a copy elsewhere.
-func float32Bytes(v []float32) []byte {
-	if len(v) == 0 {
-		return nil
-	}
-	var probe uint16 = 1
-	if *(*byte)(unsafe.Pointer(&probe)) == 1 {
-		return unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), 4*len(v))
-	}
-	b := make([]byte, 4*len(v))
-	for i, f := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(f))
-	}
-	return b
 }
 
 // exportProjection downloads a projection as CSV (?format=csv, with the

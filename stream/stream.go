@@ -3,12 +3,10 @@ package stream
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -504,7 +502,7 @@ func openPartial(out string, n, k int, fresh bool) (*partial, error) {
 // writeRows writes v, whole rows of coordinates, as rows row, row+1, ...
 // of the output.
 func (p *partial) writeRows(row int, v []float32) error {
-	if _, err := p.f.WriteAt(float32Bytes(v), p.hdr+int64(row)*int64(p.k)*4); err != nil {
+	if _, err := p.f.WriteAt(npy.LittleEndian(v), p.hdr+int64(row)*int64(p.k)*4); err != nil {
 		return fmt.Errorf("%s: %w", p.path, err)
 	}
 	return nil
@@ -543,13 +541,4 @@ func (p *partial) abort() {
 			os.Remove(p.path)
 		}
 	}
-}
-
-// float32Bytes encodes v as little-endian bytes.
-func float32Bytes(v []float32) []byte {
-	b := make([]byte, 4*len(v))
-	for i, x := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
-	}
-	return b
 }

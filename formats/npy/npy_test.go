@@ -679,3 +679,20 @@ func TestHalfFloat(t *testing.T) {
 		}
 	}
 }
+
+// TestLittleEndian: the bytes are the '<f4' encoding of the values.
+func TestLittleEndian(t *testing.T) {
+	v := []float32{1, -2.5, float32(math.Inf(1))}
+	b := LittleEndian(v)
+	if len(b) != 12 {
+		t.Fatalf("%d bytes", len(b))
+	}
+	for i, x := range v {
+		if got := math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:])); got != x {
+			t.Fatalf("value %d: %v, want %v", i, got, x)
+		}
+	}
+	if len(LittleEndian(nil)) != 0 {
+		t.Fatal("no values give bytes")
+	}
+}

@@ -156,7 +156,21 @@ func Read(r io.Reader, opt ReadOptions) (Header, []float32, error) {
 	return h, v, err
 }
 
-// bytesOf views v's values as bytes.
+// LittleEndian returns v as little-endian float32 bytes, the encoding of
+// npy's '<f4' data: a view on v's memory on little-endian hosts (no copy;
+// valid while v is), a new slice elsewhere.
+func LittleEndian(v []float32) []byte {
+	if hostLE {
+		return bytesOf(v)
+	}
+	b := make([]byte, 4*len(v))
+	for i, f := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(f))
+	}
+	return b
+}
+
+// bytesOf views v's values as bytes (in the host's byte order).
 func bytesOf(v []float32) []byte {
 	if len(v) == 0 {
 		return nil
