@@ -157,11 +157,7 @@ func newIndexQueryCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			names := make([]string, qd.Len())
-			for i := range names {
-				names[i] = describeRow(qd, queryPath, i)
-			}
-			rep := neighborsReport{Metric: ix.Metric().String(), K: k, Method: "hnsw", Ef: max(ef, k), Queries: collectResults(g, names, base)}
+			rep := neighborsReport{Metric: ix.Metric().String(), K: k, Method: "hnsw", Ef: max(ef, k), Queries: collectResults(g, describeRows(qd, queryPath), base)}
 			return printNeighbors(a, rep)
 		},
 	}

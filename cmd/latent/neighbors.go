@@ -165,9 +165,7 @@ for cosine, −x·y for ip (maximum inner product), or Σ|x−y| for manhattan.`
 				if err != nil {
 					return err
 				}
-				for i := 0; i < qd.Len(); i++ {
-					names = append(names, describeRow(qd, queryPath, i))
-				}
+				names = describeRows(qd, queryPath)
 			case cmd.Flags().Changed("row"):
 				g, err = searchOne(base.X.Row(row), []int{row})
 				names = []string{describeRow(base, dataPath, row)}
@@ -247,6 +245,15 @@ func describeRow(d *dataset.Dataset, path string, i int) string {
 		s += fmt.Sprintf(" (%s)", l)
 	}
 	return s
+}
+
+// describeRows describes every row of d, the queries read from path.
+func describeRows(d *dataset.Dataset, path string) []string {
+	names := make([]string, d.Len())
+	for i := range names {
+		names[i] = describeRow(d, path, i)
+	}
+	return names
 }
 
 // collectResults turns a graph into per-query results, dropping empty

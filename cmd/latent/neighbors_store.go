@@ -90,9 +90,7 @@ func neighborsFromStore(ctx context.Context, a *app, cmd *cobra.Command, q store
 		if g, err = c.Search(ctx, info.Name, qd.X, k); err != nil {
 			return err
 		}
-		for i := range qd.Len() {
-			names = append(names, describeRow(qd, queryPath, i))
-		}
+		names = describeRows(qd, queryPath)
 	} else {
 		if row < 0 || row >= info.Rows {
 			return usagef("--row %d out of range: %s has %d rows", row, where, info.Rows)
