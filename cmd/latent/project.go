@@ -438,7 +438,7 @@ func (p *pcaProjector) stream(ctx context.Context, req *projectRequest, model *p
 			return nil, nil, fmt.Errorf("%s: no rows read after row %d", req.dataPath, done)
 		}
 	}
-	src := &dataset.Dataset{Name: strings.TrimSuffix(baseName(req.dataPath), ".npy")}
+	src := &dataset.Dataset{Name: formats.Stem(req.dataPath)}
 	if req.load.Labels != "" {
 		names, err := formats.ReadLabels(req.load.Labels)
 		if err != nil {
@@ -450,13 +450,6 @@ func (p *pcaProjector) stream(ctx context.Context, req *projectRequest, model *p
 		src.SetLabels(names)
 	}
 	return z, src, nil
-}
-
-func baseName(path string) string {
-	if i := strings.LastIndexAny(path, `/\`); i >= 0 {
-		return path[i+1:]
-	}
-	return path
 }
 
 func pcaDetailsOf(m *pca.PCA) pcaDetails {
