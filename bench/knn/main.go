@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/latentlab/latent/bench/internal/anchor"
+	"github.com/latentlab/latent/bench/internal/proc"
 	"github.com/latentlab/latent/dataset"
 	"github.com/latentlab/latent/formats"
 	_ "github.com/latentlab/latent/formats/all"
@@ -94,10 +95,10 @@ func runSearch(ctx context.Context, af anchor.Flags, base, queries *mat32.Dense)
 	var exact *knn.Graph
 	var times, cpus []float64
 	for r := 0; r < 3; r++ {
-		t, c := time.Now(), cpuTime()
+		t, c := time.Now(), proc.CPUTime()
 		g, err := knn.Exact(ctx, base, queries, k, knn.ExactOptions{})
 		times = append(times, time.Since(t).Seconds())
-		cpus = append(cpus, (cpuTime() - c).Seconds())
+		cpus = append(cpus, (proc.CPUTime() - c).Seconds())
 		must(err)
 		exact = g
 	}
@@ -107,10 +108,10 @@ func runSearch(ctx context.Context, af anchor.Flags, base, queries *mat32.Dense)
 	fmt.Printf("RESULT knn latent exact time_s_min=%.3f time_s_median=%.3f qps=%.0f cpu_s_min=%.3f (3 runs)\n", times[0], times[1], exactQPS, cpus[0])
 
 	ix := hnsw.New(base.Cols, hnsw.Config{M: 16, EfConstruction: 200, Seed: 100})
-	t, c := time.Now(), cpuTime()
+	t, c := time.Now(), proc.CPUTime()
 	must(ix.Add(ctx, base, nil))
 	build := time.Since(t).Seconds()
-	fmt.Printf("RESULT knn latent hnsw build M=16 efC=200 threads=%d time_s=%.3f cpu_s=%.3f\n", af.Threads, build, (cpuTime() - c).Seconds())
+	fmt.Printf("RESULT knn latent hnsw build M=16 efC=200 threads=%d time_s=%.3f cpu_s=%.3f\n", af.Threads, build, (proc.CPUTime() - c).Seconds())
 	var pts []point
 	for _, ef := range efs {
 		p := point{ef: ef}
@@ -119,12 +120,12 @@ func runSearch(ctx context.Context, af anchor.Flags, base, queries *mat32.Dense)
 			var ts, cs []float64
 			var g *knn.Graph
 			for r := 0; r < 3; r++ {
-				t, c := time.Now(), cpuTime()
+				t, c := time.Now(), proc.CPUTime()
 				var err error
 				g, err = ix.SearchBatch(ctx, queries, k, ef, nil)
 				must(err)
 				ts = append(ts, time.Since(t).Seconds())
-				cs = append(cs, (cpuTime() - c).Seconds())
+				cs = append(cs, (proc.CPUTime() - c).Seconds())
 			}
 			sort.Float64s(ts)
 			sort.Float64s(cs)
@@ -190,22 +191,22 @@ var anchorCPU []byte
 func runCPU(ctx context.Context, af anchor.Flags, base, queries *mat32.Dense) {
 	const k = 10
 	mat32.SetThreads(1)
-	c := cpuTime()
+	c := proc.CPUTime()
 	exact, err := knn.Exact(ctx, base, queries, k, knn.ExactOptions{})
 	must(err)
-	exactCPU := (cpuTime() - c).Seconds()
+	exactCPU := (proc.CPUTime() - c).Seconds()
 	fmt.Printf("RESULT knncpu latent exact threads=1 cpu_s=%.3f qps_per_cpu_s=%.0f\n", exactCPU, float64(queries.Rows)/exactCPU)
 	ix := hnsw.New(base.Cols, hnsw.Config{M: 16, EfConstruction: 200, Seed: 100, Workers: 1})
-	c = cpuTime()
+	c = proc.CPUTime()
 	must(ix.Add(ctx, base, nil))
-	buildCPU := (cpuTime() - c).Seconds()
+	buildCPU := (proc.CPUTime() - c).Seconds()
 	fmt.Printf("RESULT knncpu latent hnsw build threads=1 cpu_s=%.3f\n", buildCPU)
 	var pts []point
 	for _, ef := range efs {
-		c = cpuTime()
+		c = proc.CPUTime()
 		g, err := ix.SearchBatch(ctx, queries, k, ef, nil)
 		must(err)
-		cs := (cpuTime() - c).Seconds()
+		cs := (proc.CPUTime() - c).Seconds()
 		p := point{ef: ef, qps: float64(queries.Rows) / cs, rec: g.Recall(exact)}
 		fmt.Printf("RESULT knncpu latent hnsw ef=%d threads=1 cpu_s=%.3f qps_per_cpu_s=%.0f recall10=%.4f\n", ef, cs, p.qps, p.rec)
 		pts = append(pts, p)
@@ -309,16 +310,16 @@ func runGraph(ctx context.Context, name string, x *mat32.Dense, k int, withHNSW 
 		}
 		return float64(hits) / float64(len(sample)*k)
 	}
-	t, c := time.Now(), cpuTime()
+	t, c := time.Now(), proc.CPUTime()
 	g, err := knn.BuildGraph(ctx, x, k, knn.GraphOptions{Method: knn.NNDescent, Seed: 1})
 	must(err)
 	fmt.Printf("RESULT knngraph latent nndescent data=%s n=%d d=%d k=%d time_s=%.3f cpu_s=%.3f recall=%.4f (1000 sampled rows)\n",
-		name, n, x.Cols, k, time.Since(t).Seconds(), (cpuTime() - c).Seconds(), recall(g))
+		name, n, x.Cols, k, time.Since(t).Seconds(), (proc.CPUTime() - c).Seconds(), recall(g))
 	if !withHNSW {
 		return
 	}
 	for _, efC := range []int{100} {
-		t, c = time.Now(), cpuTime()
+		t, c = time.Now(), proc.CPUTime()
 		ix := hnsw.New(x.Cols, hnsw.Config{M: 16, EfConstruction: efC})
 		must(ix.Add(ctx, x, nil))
 		bt := time.Since(t).Seconds()
@@ -338,7 +339,7 @@ func runGraph(ctx context.Context, name string, x *mat32.Dense, k int, withHNSW 
 			}
 		}
 		fmt.Printf("RESULT knngraph latent hnsw-based data=%s n=%d d=%d k=%d M=16 efC=%d ef=%d build_s=%.3f total_s=%.3f cpu_s=%.3f recall=%.4f\n",
-			name, n, x.Cols, k, efC, 2*k, bt, time.Since(t).Seconds(), (cpuTime() - c).Seconds(), recall(hg))
+			name, n, x.Cols, k, efC, 2*k, bt, time.Since(t).Seconds(), (proc.CPUTime() - c).Seconds(), recall(hg))
 	}
 }
 

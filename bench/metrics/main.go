@@ -35,12 +35,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/latentlab/latent/bench/internal/anchor"
+	"github.com/latentlab/latent/bench/internal/proc"
 	"github.com/latentlab/latent/dataset"
 	"github.com/latentlab/latent/formats"
 	"github.com/latentlab/latent/formats/idx"
@@ -150,32 +150,32 @@ func measure(x, y *mat32.Dense, labels []int, k int) (figures, error) {
 	ctx := context.Background()
 	n := x.Rows
 	resetPeak()
-	start, cpu := time.Now(), cpuSeconds()
+	start, cpu := time.Now(), proc.CPUTime().Seconds()
 	nb, err := metrics.Neighborhood(ctx, x, y, metrics.NeighborOptions{K: k})
 	if err != nil {
 		return f, err
 	}
-	f.tNeigh, f.cNeigh, f.mNeigh = time.Since(start).Seconds(), cpuSeconds()-cpu, peakRSS()
+	f.tNeigh, f.cNeigh, f.mNeigh = time.Since(start).Seconds(), proc.CPUTime().Seconds()-cpu, peakRSS()
 	f.trust, f.cont, f.pres = nb.Trustworthiness, nb.Continuity, nb.KNNPreservation
 	fmt.Printf("  n=%d neighbourhood: %.3f s\n", n, f.tNeigh)
 
 	resetPeak()
-	start, cpu = time.Now(), cpuSeconds()
+	start, cpu = time.Now(), proc.CPUTime().Seconds()
 	acc, err := metrics.KNNAccuracy(ctx, y, labels, metrics.KNNAccuracyOptions{K: k})
 	if err != nil {
 		return f, err
 	}
-	f.tAcc, f.cAcc, f.mAcc = time.Since(start).Seconds(), cpuSeconds()-cpu, peakRSS()
+	f.tAcc, f.cAcc, f.mAcc = time.Since(start).Seconds(), proc.CPUTime().Seconds()-cpu, peakRSS()
 	f.acc, f.accStd = acc.Mean, acc.Std
 	fmt.Printf("  n=%d kNN accuracy: %.3f s\n", n, f.tAcc)
 
 	resetPeak()
-	start, cpu = time.Now(), cpuSeconds()
+	start, cpu = time.Now(), proc.CPUTime().Seconds()
 	f.sil, err = metrics.Silhouette(ctx, y, labels, metrics.SilhouetteOptions{})
 	if err != nil {
 		return f, err
 	}
-	f.tSil, f.cSil, f.mSil = time.Since(start).Seconds(), cpuSeconds()-cpu, peakRSS()
+	f.tSil, f.cSil, f.mSil = time.Since(start).Seconds(), proc.CPUTime().Seconds()-cpu, peakRSS()
 	fmt.Printf("  n=%d silhouette: %.3f s\n", n, f.tSil)
 	return f, nil
 }
@@ -244,15 +244,6 @@ func pca2(x *mat32.Dense) *mat32.Dense {
 		p.Set(i, 1, float32(vec.At(i, d-2)))
 	}
 	return mat32.Mul(nil, c, p)
-}
-
-// cpuSeconds returns the user and system time of the process so far.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
 // resetPeak returns freed memory to the system and resets the kernel's peak

@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/latentlab/latent/bench/internal/anchor"
+	"github.com/latentlab/latent/bench/internal/proc"
 	"github.com/latentlab/latent/dataset"
 	"github.com/latentlab/latent/formats"
 	_ "github.com/latentlab/latent/formats/idx"
@@ -119,13 +120,13 @@ func run(af anchor.Flags, dir string, n int, seed uint64, method tsne.Method, tr
 		}
 		r.pcaS = time.Since(start).Seconds()
 		start = time.Now()
-		cpu := cpuSeconds()
+		cpu := proc.CPUTime().Seconds()
 		m, err := tsne.Fit(context.Background(), x50, tsne.Options{Seed: seed, Method: method, Progress: pf})
 		if err != nil {
 			return r, nil, err
 		}
 		r.tsneS = time.Since(start).Seconds()
-		r.cpuS = cpuSeconds() - cpu
+		r.cpuS = proc.CPUTime().Seconds() - cpu
 		r.kl, r.iters, r.method = m.KL(), m.Iterations(), m.Method().String()
 		model = m
 		fmt.Printf("  run: PCA %.3f s, t-SNE %.3f s (%s; %.3f s of CPU time), KL %.4f\n", r.pcaS, r.tsneS, r.method, r.cpuS, r.kl)
@@ -136,7 +137,7 @@ func run(af anchor.Flags, dir string, n int, seed uint64, method tsne.Method, tr
 		return err
 	}
 	total := time.Since(wall).Seconds()
-	rss := maxRSS()
+	rss := proc.MaxRSS()
 	var rs []anchor.Result
 	if !af.Skip && n == 10000 {
 		if rs, err = af.Run(context.Background(), "bench_tsne.py", strconv.FormatUint(seed, 10)); err != nil {
@@ -244,24 +245,4 @@ func child(af anchor.Flags, seed uint64, method string) error {
 			time.Since(start).Seconds(), float64(ru.Maxrss)/1024)
 	}
 	return nil
-}
-
-// cpuSeconds returns the CPU time this process has used, in seconds: on a
-// machine shared with other work it shows what the run cost apart from
-// waiting.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
-}
-
-// maxRSS returns this process's peak resident memory in MB.
-func maxRSS() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return -1
-	}
-	return float64(ru.Maxrss) / 1024 // kilobytes on Linux
 }

@@ -41,6 +41,7 @@ import (
 	"time"
 
 	"github.com/latentlab/latent/bench/internal/anchor"
+	"github.com/latentlab/latent/bench/internal/proc"
 	"github.com/latentlab/latent/mat32"
 	"github.com/latentlab/latent/metrics"
 	"github.com/latentlab/latent/progress"
@@ -306,12 +307,12 @@ func runChild(what, dir string, seed uint64, million int) error {
 	if what == "million" {
 		x := clusters(million, 50, 20, seed)
 		var u umap.UMAP
-		start, cpu0 := time.Now(), processCPU()
+		start, cpu0 := time.Now(), proc.CPUTime()
 		if err := u.Fit(ctx, x, o); err != nil {
 			return err
 		}
 		el := time.Since(start).Seconds()
-		fmt.Printf("RESULT umap latent million n=%d d=%d time_s=%.2f cpu_s=%.2f %s\n", x.Rows, x.Cols, el, (processCPU() - cpu0).Seconds(), st.done())
+		fmt.Printf("RESULT umap latent million n=%d d=%d time_s=%.2f cpu_s=%.2f %s\n", x.Rows, x.Cols, el, (proc.CPUTime() - cpu0).Seconds(), st.done())
 		return nil
 	}
 	xall, labels, err := load(dir)
@@ -325,13 +326,13 @@ func runChild(what, dir string, seed uint64, million int) error {
 			n = xall.Rows
 		}
 		x := xall.Slice(0, n)
-		start, cpu0 := time.Now(), processCPU()
+		start, cpu0 := time.Now(), proc.CPUTime()
 		var u umap.UMAP
 		y, err := u.FitTransform(ctx, nil, x, o)
 		if err != nil {
 			return err
 		}
-		el, cpu := time.Since(start).Seconds(), (processCPU() - cpu0).Seconds()
+		el, cpu := time.Since(start).Seconds(), (proc.CPUTime() - cpu0).Seconds()
 		acc, err := metrics.KNNAccuracy(ctx, y, labels[:n], metrics.KNNAccuracyOptions{K: 10, Folds: 5})
 		if err != nil {
 			return err
@@ -347,20 +348,20 @@ func runChild(what, dir string, seed uint64, million int) error {
 		fmt.Println(line)
 	case "transform":
 		train, test := xall.Slice(0, 60000), xall.Slice(60000, 70000)
-		start, cpu0 := time.Now(), processCPU()
+		start, cpu0 := time.Now(), proc.CPUTime()
 		var u umap.UMAP
 		y, err := u.FitTransform(ctx, nil, train, o)
 		if err != nil {
 			return err
 		}
-		fmt.Printf("RESULT umaptransform latent fit n=60000 time_s=%.3f cpu_s=%.2f %s\n", time.Since(start).Seconds(), (processCPU() - cpu0).Seconds(), st.done())
-		start, cpu0 = time.Now(), processCPU()
+		fmt.Printf("RESULT umaptransform latent fit n=60000 time_s=%.3f cpu_s=%.2f %s\n", time.Since(start).Seconds(), (proc.CPUTime() - cpu0).Seconds(), st.done())
+		start, cpu0 = time.Now(), proc.CPUTime()
 		z, err := u.Transform(ctx, nil, test, st.report)
 		if err != nil {
 			return err
 		}
 		el := time.Since(start).Seconds()
-		cpu := (processCPU() - cpu0).Seconds()
+		cpu := (proc.CPUTime() - cpu0).Seconds()
 		stages := st.done()
 		// Held-out accuracy: fold 0 (train) classifies fold 1 (test).
 		all := mat32.New(70000, y.Cols)
@@ -412,25 +413,18 @@ type stageTimer struct {
 	stages   []string
 }
 
-// processCPU returns the user and system time of this process.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 func (t *stageTimer) report(u progress.Update) {
 	if u.Stage == t.stage {
 		return
 	}
 	t.close()
-	t.stage, t.start, t.startCPU = u.Stage, time.Now(), processCPU()
+	t.stage, t.start, t.startCPU = u.Stage, time.Now(), proc.CPUTime()
 }
 
 func (t *stageTimer) close() {
 	if t.stage != "" {
 		name := strings.NewReplacer(" ", "_", ":", "").Replace(t.stage)
-		t.stages = append(t.stages, fmt.Sprintf("%s_s=%.2f %s_cpu_s=%.2f", name, time.Since(t.start).Seconds(), name, (processCPU()-t.startCPU).Seconds()))
+		t.stages = append(t.stages, fmt.Sprintf("%s_s=%.2f %s_cpu_s=%.2f", name, time.Since(t.start).Seconds(), name, (proc.CPUTime()-t.startCPU).Seconds()))
 	}
 }
 

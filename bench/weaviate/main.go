@@ -42,6 +42,7 @@ import (
 	"time"
 
 	"github.com/latentlab/latent/bench/internal/anchor"
+	"github.com/latentlab/latent/bench/internal/proc"
 	"github.com/latentlab/latent/dataset"
 	"github.com/latentlab/latent/formats/npy"
 	"github.com/latentlab/latent/internal/weaviatetest"
@@ -185,7 +186,7 @@ func importOnce(ctx context.Context, cl *weaviatetest.Cluster, nodes int, x, q *
 			fmt.Fprintf(os.Stderr, "  %d nodes: %d of %d rows\n", nodes, u.Done, u.Total)
 		}
 	}
-	cpu0, scpu0 := cpuTime(), serverCPU(cl)
+	cpu0, scpu0 := proc.CPUTime(), serverCPU(cl)
 	res, err := col.Push(ctx, weaviate.MatrixRows(x), weaviate.Side{}, weaviate.PushOptions{BatchSize: batch, Concurrency: conc, Progress: prog})
 	if err != nil {
 		return err
@@ -197,7 +198,7 @@ func importOnce(ctx context.Context, cl *weaviatetest.Cluster, nodes int, x, q *
 	rate := float64(res.Sent) / res.Elapsed.Seconds()
 	scpu := (serverCPU(cl) - scpu0).Seconds()
 	fmt.Printf("RESULT import nodes=%d rows=%d dim=%d seconds=%.1f vectors_per_s=%.0f count=%d client_cpu_s=%.1f server_cpu_s=%.1f vectors_per_server_cpu_s=%.0f\n",
-		nodes, x.Rows, x.Cols, res.Elapsed.Seconds(), rate, cnt, (cpuTime() - cpu0).Seconds(), scpu, float64(res.Sent)/scpu)
+		nodes, x.Rows, x.Cols, res.Elapsed.Seconds(), rate, cnt, (proc.CPUTime() - cpu0).Seconds(), scpu, float64(res.Sent)/scpu)
 
 	// Latency: one query at a time.
 	scpu0 = serverCPU(cl)
@@ -349,13 +350,4 @@ func serverCPU(cl *weaviatetest.Cluster) time.Duration {
 		t += d
 	}
 	return t
-}
-
-// cpuTime returns the CPU time this process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
