@@ -52,6 +52,11 @@ type GraphOptions struct {
 	Metric Metric
 	// Method picks exact or approximate search; Auto decides by size.
 	Method Method
+	// ExactBudget is the largest n²·d for which Auto searches exactly;
+	// 0 means the package's ExactBudget. Exact search costs the same at
+	// any k while NN-descent grows with k, so callers that ask for many
+	// neighbours (t-SNE's 3 × perplexity) raise it.
+	ExactBudget float64
 	// Seed fixes the random choices of the approximate builder. The same
 	// data, k, options and seed give the same graph at any thread count.
 	Seed uint64
@@ -82,7 +87,11 @@ func BuildGraph(ctx context.Context, x *mat32.Dense, k int, opt GraphOptions) (*
 	method := opt.Method
 	if method == Auto {
 		method = NNDescent
-		if float64(x.Rows)*float64(x.Rows)*float64(x.Cols) <= ExactBudget {
+		budget := opt.ExactBudget
+		if budget <= 0 {
+			budget = ExactBudget
+		}
+		if float64(x.Rows)*float64(x.Rows)*float64(x.Cols) <= budget {
 			method = ExactMethod
 		}
 	}

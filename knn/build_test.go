@@ -6,11 +6,13 @@ import (
 	"encoding/binary"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/latentlab/latent/mat32"
+	"github.com/latentlab/latent/progress"
 )
 
 // blobs draws n points in d dimensions around c centres whose spread
@@ -195,5 +197,24 @@ func TestBuildGraphCancel(t *testing.T) {
 	}
 	if el := time.Since(start); el > 3*time.Second {
 		t.Errorf("cancellation took %v", el)
+	}
+}
+
+// TestAutoBudget: Auto searches a small set exactly, and by NN-descent
+// when GraphOptions.ExactBudget is below the set's n²·d.
+func TestAutoBudget(t *testing.T) {
+	x := blobs(rand.New(rand.NewPCG(41, 42)), 300, 8, 4)
+	for _, c := range []struct {
+		budget float64
+		stage  string
+	}{{0, "exact knn"}, {300 * 300 * 8, "exact knn"}, {300*300*8 - 1, "knn graph: nn-descent"}} {
+		var stages []string
+		prog := progress.Func(func(u progress.Update) { stages = append(stages, u.Stage) })
+		if _, err := BuildGraph(context.Background(), x, 5, GraphOptions{ExactBudget: c.budget, Progress: prog}); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(stages, c.stage) {
+			t.Errorf("budget %v: stages %v, want %q", c.budget, stages, c.stage)
+		}
 	}
 }

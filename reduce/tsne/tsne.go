@@ -18,8 +18,9 @@ const (
 	streamPadding = 2
 )
 
-// exactKNNBudget is the largest n²·d for which Fit, with Options.KNN
-// left at knn.Auto, finds neighbours exactly rather than by NN-descent:
+// exactKNNBudget is the knn.GraphOptions.ExactBudget of Fit: with
+// Options.KNN left at knn.Auto, it finds neighbours exactly rather than by
+// NN-descent up to this n²·d:
 // 140,000 rows of 50 values. At t-SNE's k = 90 the exact search is both
 // faster and far smaller than NN-descent on the project machine
 // (Fashion-MNIST, 70,000 × 50: 15 s and 0.6 GB peak against 27 s and
@@ -97,11 +98,7 @@ func Fit(ctx context.Context, x *mat32.Dense, opt Options) (*Model, error) {
 	}
 	m.ref = ref
 
-	method := c.KNN
-	if method == knn.Auto && float64(ref.Rows)*float64(ref.Rows)*float64(ref.Cols) <= exactKNNBudget {
-		method = knn.ExactMethod
-	}
-	g, err := knn.BuildGraph(ctx, ref, c.k, knn.GraphOptions{Method: method, Seed: c.Seed, Progress: c.Progress})
+	g, err := knn.BuildGraph(ctx, ref, c.k, knn.GraphOptions{Method: c.KNN, ExactBudget: exactKNNBudget, Seed: c.Seed, Progress: c.Progress})
 	if err != nil {
 		return nil, fmt.Errorf("tsne: neighbours: %w", err)
 	}
