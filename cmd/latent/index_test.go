@@ -3,14 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-func nanF() float64 { return math.NaN() }
 
 func TestIndexBuildQuery(t *testing.T) {
 	dir := t.TempDir()

@@ -216,7 +216,7 @@ func TestNeighborsBadInput(t *testing.T) {
 	base := writeNpy(t, dir, "base.npy", randDense(1, 50, 4))
 	q5 := writeNpy(t, dir, "q5.npy", randDense(2, 3, 5))
 	nanX := randDense(3, 20, 4)
-	nanX.Set(6, 1, float32(nanF()))
+	nanX.Set(6, 1, float32(math.NaN()))
 	nan := writeNpy(t, dir, "nan.npy", nanX)
 	zeroX := randDense(4, 20, 4)
 	clear(zeroX.Row(9))
