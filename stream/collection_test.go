@@ -39,7 +39,7 @@ func TestCollection(t *testing.T) {
 	for i := range n {
 		side.Meta[0].Values[i] = "v"
 	}
-	if _, err := col.Push(ctx, weaviate.MatrixRows(x), side, weaviate.PushOptions{}); err != nil {
+	if _, err := col.Push(ctx, mat32.MatrixRows(x), side, weaviate.PushOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/latentlab/latent/knn"
+	"github.com/latentlab/latent/mat32"
 )
 
 // BenchmarkPushClient measures the client's side of an import (building
@@ -27,7 +28,7 @@ func BenchmarkPushClient(b *testing.B) {
 			b.SetBytes(int64(x.Rows * d * 4))
 			b.ResetTimer()
 			for range b.N {
-				if _, err := col.Push(ctx, MatrixRows(x), side, PushOptions{BatchSize: 1000}); err != nil {
+				if _, err := col.Push(ctx, mat32.MatrixRows(x), side, PushOptions{BatchSize: 1000}); err != nil {
 					b.Fatal(err)
 				}
 			}

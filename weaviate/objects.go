@@ -26,41 +26,10 @@ func ObjectID(collection string, row int) string {
 	return uuid.NewSHA1(idSpace, []byte(collection+"\x00"+strconv.Itoa(row))).String()
 }
 
-// RowReader yields the rows of a matrix in order, a batch at a time. The
-// row reader of package formats/npy satisfies it; MatrixRows adapts a
-// matrix in memory.
-type RowReader interface {
-	// Rows returns the total number of rows.
-	Rows() int
-	// Cols returns the number of values per row.
-	Cols() int
-	// Next reads up to dst.Rows of the next rows into dst and returns how
-	// many it read; after the last row it returns 0, io.EOF.
-	Next(dst *mat32.Dense) (int, error)
-}
-
-// MatrixRows returns a RowReader over the rows of m.
-func MatrixRows(m *mat32.Dense) RowReader { return &matrixRows{m: m} }
-
-type matrixRows struct {
-	m   *mat32.Dense
-	pos int
-}
-
-func (r *matrixRows) Rows() int { return r.m.Rows }
-func (r *matrixRows) Cols() int { return r.m.Cols }
-func (r *matrixRows) Next(dst *mat32.Dense) (int, error) {
-	if dst.Cols != r.m.Cols {
-		panic(fmt.Sprintf("weaviate: MatrixRows.Next: dst has %d columns, the matrix %d", dst.Cols, r.m.Cols))
-	}
-	if r.pos >= r.m.Rows {
-		return 0, io.EOF
-	}
-	k := min(dst.Rows, r.m.Rows-r.pos)
-	copy(dst.Data[:k*dst.Cols], r.m.Data[r.pos*r.m.Cols:(r.pos+k)*r.m.Cols])
-	r.pos += k
-	return k, nil
-}
+// RowReader yields the rows of a matrix in order, a batch at a time (see
+// mat32.RowReader). The row reader of package formats/npy satisfies it;
+// mat32.MatrixRows adapts a matrix in memory.
+type RowReader = mat32.RowReader
 
 // readFull fills dst from src, stopping early only at the end of the data;
 // it returns the number of rows read.

@@ -81,7 +81,7 @@ func TestServerSingleNode(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := col.Push(ctx, MatrixRows(x), side, PushOptions{BatchSize: 256, Concurrency: 3})
+			res, err := col.Push(ctx, mat32.MatrixRows(x), side, PushOptions{BatchSize: 256, Concurrency: 3})
 			if err != nil || res.Sent != n {
 				t.Fatalf("push: %+v, %v", res, err)
 			}
@@ -203,7 +203,7 @@ func TestServerSingleNode(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := drop.Push(ctx, MatrixRows(x), Side{}, PushOptions{}); err != nil {
+		if _, err := drop.Push(ctx, mat32.MatrixRows(x), Side{}, PushOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		var once sync.Once
@@ -259,7 +259,7 @@ func TestServerClusterKill(t *testing.T) {
 	killed := make(chan struct{})
 	var once sync.Once
 	var killedAt int64
-	res, err := col.Push(ctx, MatrixRows(x), side, PushOptions{BatchSize: 100, Concurrency: 2, Consistency: ConsistencyOne,
+	res, err := col.Push(ctx, mat32.MatrixRows(x), side, PushOptions{BatchSize: 100, Concurrency: 2, Consistency: ConsistencyOne,
 		Progress: func(u progress.Update) {
 			if u.Done >= int64(n/3) {
 				once.Do(func() {

@@ -237,7 +237,7 @@ func TestPushRetriesPartialAndResume(t *testing.T) {
 		return ""
 	}
 	opt := PushOptions{BatchSize: 100, Concurrency: 3, Checkpoint: ck, Source: "test"}
-	res, err := col.Push(ctx, MatrixRows(x), side, opt)
+	res, err := col.Push(ctx, mat32.MatrixRows(x), side, opt)
 	var pe *PartialError
 	if !errors.As(err, &pe) || len(pe.Failed) != 1 || pe.Failed[0].Row != 620 || pe.Failed[0].ID != ObjectID("Things", 620) {
 		t.Fatalf("push: %v; want a partial error for row 620 only", err)
@@ -255,7 +255,7 @@ func TestPushRetriesPartialAndResume(t *testing.T) {
 	// The second run starts at the failed batch and stores it.
 	f.reject = nil
 	calls := f.batchCalls()
-	res, err = col.Push(ctx, MatrixRows(x), side, opt)
+	res, err = col.Push(ctx, mat32.MatrixRows(x), side, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,12 +287,12 @@ func TestPushRetriesPartialAndResume(t *testing.T) {
 	}
 	// A third run finds the checkpoint complete and sends nothing.
 	calls = f.batchCalls()
-	if res, err = col.Push(ctx, MatrixRows(x), side, opt); err != nil || res.Resumed != 1000 || f.batchCalls() != calls {
+	if res, err = col.Push(ctx, mat32.MatrixRows(x), side, opt); err != nil || res.Resumed != 1000 || f.batchCalls() != calls {
 		t.Fatalf("third push: %+v, %v", res, err)
 	}
 	// Other data under the same checkpoint is refused.
 	opt.Source = "other"
-	if _, err := col.Push(ctx, MatrixRows(x), side, opt); err == nil || !strings.Contains(err.Error(), "another job") {
+	if _, err := col.Push(ctx, mat32.MatrixRows(x), side, opt); err == nil || !strings.Contains(err.Error(), "another job") {
 		t.Fatalf("push with another source: %v", err)
 	}
 }
@@ -314,7 +314,7 @@ func TestPushCancelResume(t *testing.T) {
 		}
 	}
 	opt := PushOptions{BatchSize: 100, Concurrency: 2, Checkpoint: ck}
-	_, err = col.Push(ctx, MatrixRows(x), Side{}, opt)
+	_, err = col.Push(ctx, mat32.MatrixRows(x), Side{}, opt)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled push: %v", err)
 	}
@@ -326,7 +326,7 @@ func TestPushCancelResume(t *testing.T) {
 		t.Fatalf("checkpoint says %d done with %d stored", saved.Done, f.stored())
 	}
 	f.onBatch = nil
-	res, err := col.Push(context.Background(), MatrixRows(x), Side{}, opt)
+	res, err := col.Push(context.Background(), mat32.MatrixRows(x), Side{}, opt)
 	if err != nil || res.Resumed != saved.Done || res.Sent != 2000-saved.Done || f.stored() != 2000 {
 		t.Fatalf("resumed: %+v, %v, %d stored", res, err, f.stored())
 	}
@@ -360,7 +360,7 @@ func TestPushBadInput(t *testing.T) {
 		{"meta unknown", x, Side{Meta: []dataset.Column{{Name: "zz", Values: make([]string, 10)}}}, `no metadata column "zz"`},
 	}
 	for _, cs := range cases {
-		_, err := col.Push(ctx, MatrixRows(cs.x), cs.side, PushOptions{})
+		_, err := col.Push(ctx, mat32.MatrixRows(cs.x), cs.side, PushOptions{})
 		if err == nil || !strings.Contains(err.Error(), cs.want) {
 			t.Errorf("%s: %v, want an error containing %q", cs.name, err, cs.want)
 		}
@@ -398,7 +398,7 @@ func TestCreateConflictAndDeleted(t *testing.T) {
 			f.mu.Unlock()
 		}
 	}
-	_, err = col.Push(ctx, MatrixRows(x), Side{}, PushOptions{BatchSize: 100, Concurrency: 1})
+	_, err = col.Push(ctx, mat32.MatrixRows(x), Side{}, PushOptions{BatchSize: 100, Concurrency: 1})
 	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), `"Dims" no longer exists`) {
 		t.Fatalf("push into a dropped collection: %v", err)
 	}
@@ -499,7 +499,7 @@ func TestStoreListInfo(t *testing.T) {
 	f.classes["Other"] = []byte(`{"class":"Other","properties":[{"name":"title","dataType":["text"]}],"vectorIndexConfig":{"distance":"cosine"}}`)
 	f.mu.Unlock()
 	x, _ := pushData(40, 3)
-	if _, err := a.Push(ctx, MatrixRows(x), Side{}, PushOptions{}); err != nil {
+	if _, err := a.Push(ctx, mat32.MatrixRows(x), Side{}, PushOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	infos, err := s.List(ctx)

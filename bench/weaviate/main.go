@@ -187,7 +187,7 @@ func importOnce(ctx context.Context, cl *weaviatetest.Cluster, nodes int, x, q *
 		}
 	}
 	cpu0, scpu0 := proc.CPUTime(), serverCPU(cl)
-	res, err := col.Push(ctx, weaviate.MatrixRows(x), weaviate.Side{}, weaviate.PushOptions{BatchSize: batch, Concurrency: conc, Progress: prog})
+	res, err := col.Push(ctx, mat32.MatrixRows(x), weaviate.Side{}, weaviate.PushOptions{BatchSize: batch, Concurrency: conc, Progress: prog})
 	if err != nil {
 		return err
 	}

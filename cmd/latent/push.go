@@ -14,6 +14,7 @@ import (
 	"github.com/latentlab/latent/formats"
 	"github.com/latentlab/latent/formats/npy"
 	"github.com/latentlab/latent/knn"
+	"github.com/latentlab/latent/mat32"
 	"github.com/latentlab/latent/weaviate"
 )
 
@@ -207,5 +208,5 @@ func openPushSource(path string, opt formats.Options) (weaviate.RowReader, weavi
 	if opt.Labels != "" {
 		source += " labels " + opt.Labels
 	}
-	return weaviate.MatrixRows(d.X), weaviate.SideOf(d), source, func() {}, nil
+	return mat32.MatrixRows(d.X), weaviate.SideOf(d), source, func() {}, nil
 }

@@ -15,36 +15,9 @@ import (
 )
 
 // RowReader yields the rows of a matrix in order, a batch at a time, so that
-// data larger than memory can be fitted. The row reader of package
-// formats/npy satisfies it.
-type RowReader interface {
-	// Rows returns the total number of rows.
-	Rows() int
-	// Cols returns the number of values per row.
-	Cols() int
-	// Next reads up to dst.Rows of the next rows into dst (which has Cols()
-	// columns) and returns how many it read. After the last row it returns
-	// 0 and io.EOF; it may also return io.EOF with the last rows.
-	Next(dst *mat32.Dense) (n int, err error)
-}
-
-// denseReader reads the rows of an in-memory matrix.
-type denseReader struct {
-	x   *mat32.Dense
-	pos int
-}
-
-func (r *denseReader) Rows() int { return r.x.Rows }
-func (r *denseReader) Cols() int { return r.x.Cols }
-func (r *denseReader) Next(dst *mat32.Dense) (int, error) {
-	if r.pos >= r.x.Rows {
-		return 0, io.EOF
-	}
-	m := min(dst.Rows, r.x.Rows-r.pos)
-	copy(dst.Data[:m*dst.Cols], r.x.Data[r.pos*r.x.Cols:(r.pos+m)*r.x.Cols])
-	r.pos += m
-	return m, nil
-}
+// data larger than memory can be fitted (see mat32.RowReader). The row
+// reader of package formats/npy satisfies it.
+type RowReader = mat32.RowReader
 
 // Incremental fits a PCA one batch of rows at a time (Ross, Lim, Lin & Yang
 // 2008, as scikit-learn's IncrementalPCA): after each batch it keeps the

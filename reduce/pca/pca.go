@@ -192,7 +192,7 @@ func (p *PCA) fit(ctx context.Context, x *mat32.Dense, o Options, keepU bool) er
 		return err
 	}
 	if o.Solver == SolverIncremental {
-		return p.FitStream(ctx, &denseReader{x: x}, o)
+		return p.FitStream(ctx, mat32.MatrixRows(x), o)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
