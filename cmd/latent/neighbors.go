@@ -124,7 +124,7 @@ for cosine, −x·y for ip (maximum inner product), or Σ|x−y| for manhattan.`
 				metric = ix.Metric()
 			} else if cmd.Flags().Changed("ef") {
 				bar := a.progressBar()
-				ix = hnsw.New(base.Dim(), hnsw.Config{Metric: metric, Seed: a.seed})
+				ix = hnsw.New(base.Dim(), hnsw.Config{Metric: metric, Seed: a.seed, Workers: a.threads})
 				err := ix.Add(ctx, base.X, bar.Func())
 				bar.Finish()
 				if err != nil {
