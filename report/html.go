@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/latentlab/latent/metrics"
+	"github.com/latentlab/latent/viz"
 )
 
 //go:embed page.html
@@ -78,9 +79,9 @@ func (r *Report) WriteJSON(w io.Writer) error {
 
 func dataLine(r *Report) string {
 	d := r.Data
-	s := fmt.Sprintf("Data: %s — %s rows", d.Name, thousands(d.Rows))
+	s := fmt.Sprintf("Data: %s — %s rows", d.Name, viz.Thousands(d.Rows))
 	if d.Used < d.Rows {
-		s += fmt.Sprintf(" (%s used)", thousands(d.Used))
+		s += fmt.Sprintf(" (%s used)", viz.Thousands(d.Used))
 	}
 	s += fmt.Sprintf(" of %d values", d.Dim)
 	if d.Image.IsImage() {
@@ -163,7 +164,7 @@ func sections(r *Report) []viewSection {
 }
 
 func metricsIntro(r *Report) string {
-	s := fmt.Sprintf("Measured on the %s rows of %s.", thousands(r.Data.Used), r.Data.Name)
+	s := fmt.Sprintf("Measured on the %s rows of %s.", viz.Thousands(r.Data.Used), r.Data.Name)
 	if len(r.Models) == 2 {
 		s += fmt.Sprintf(" The verdict names the better model when the two differ by more than %.1f%% (for the smoothness rows, measured on the same pairs, when the mean difference per pair exceeds twice its standard error).", 100*EvenTolerance)
 	}
@@ -175,7 +176,7 @@ func smoothIntro(r *Report) string {
 	return fmt.Sprintf("For %d pairs of rows drawn at random with seed %d (the same pairs for every model and for lerp and slerp), %d points t_j = j/%d are decoded along the path between the two codes, and d_j is the euclidean distance between consecutive decoded rows, in data units. "+
 		"Our ratio is max_j d_j / mean_j d_j (1 = even steps). The anchor benchmark (anchors/bench_interp.py) reports step_ratio = max_j d_j / Σ_j d_j, which is our ratio divided by %d, straightness = ‖x_last − x_first‖ / Σ_j d_j and step_cv = std_j d_j / mean_j d_j; they are given here so the figures can be set side by side. "+
 		"Midpoints: each pair's code at t = ½ decoded, its distance to the nearest of the %s rows used, over δ, the median distance from one of those rows to its nearest other row.",
-		set.SmoothPairs, set.Seed, set.SmoothSteps, set.SmoothSteps-1, set.SmoothSteps-1, thousands(r.Data.Used))
+		set.SmoothPairs, set.Seed, set.SmoothSteps, set.SmoothSteps-1, set.SmoothSteps-1, viz.Thousands(r.Data.Used))
 }
 
 // smoothTable lays out every smoothness figure, a column per model and

@@ -10,6 +10,7 @@ import (
 	"github.com/latentlab/latent/dataset"
 	"github.com/latentlab/latent/metrics"
 	"github.com/latentlab/latent/model"
+	"github.com/latentlab/latent/viz"
 )
 
 // Directions of a metric: which value is better.
@@ -315,7 +316,7 @@ func cardRows(c model.Config, card model.Card) []KV {
 	kv := []KV{
 		{"type", typeName(c.Type)},
 		{"architecture", orDash(card.Architecture)},
-		{"parameters", thousands(card.Parameters)},
+		{"parameters", viz.Thousands(card.Parameters)},
 		{"code", fmt.Sprintf("%d dimensions", c.Latent)},
 		{"likelihood", string(c.Likelihood)},
 		{"normalisation", normName(c.Normalizer)},
@@ -344,7 +345,7 @@ func cardRows(c model.Config, card model.Card) []KV {
 	}
 	data := orDash(card.Data)
 	if card.DataRows > 0 {
-		data += fmt.Sprintf(" (%s rows: %s for training, %s for validation)", thousands(card.DataRows), thousands(card.TrainRows), thousands(card.ValRows))
+		data += fmt.Sprintf(" (%s rows: %s for training, %s for validation)", viz.Thousands(card.DataRows), viz.Thousands(card.TrainRows), viz.Thousands(card.ValRows))
 	}
 	t := card.Training
 	kv = append(kv,
@@ -395,20 +396,4 @@ func orDash(s string) string {
 		return "—"
 	}
 	return s
-}
-
-// thousands formats n with commas between groups of three digits.
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	if n < 0 {
-		return s
-	}
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteString(",")
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }

@@ -63,8 +63,9 @@ func drawTitle(c draw.Canvas, title string) draw.Canvas {
 	return draw.Crop(c, 0, 0, 0, -(h + px(10)))
 }
 
-// group formats n with thousands separators: 70000 → "70,000".
-func group(n int) string {
+// Thousands formats n with thousands separators: 70000 → "70,000",
+// -1234 → "-1,234".
+func Thousands(n int) string {
 	s := strconv.Itoa(n)
 	neg := strings.HasPrefix(s, "-")
 	if neg {
@@ -88,5 +89,5 @@ func plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
-	return group(n) + " " + many
+	return Thousands(n) + " " + many
 }

@@ -242,7 +242,7 @@ func (m *pointMap) drawKey(c draw.Canvas) draw.Canvas {
 		l.ThumbnailWidth = px(14)
 		l.Padding = px(3)
 		for _, e := range pc.legend {
-			l.Add(fmt.Sprintf("%s (%s)", e.name, group(e.count)), swatch{e.color})
+			l.Add(fmt.Sprintf("%s (%s)", e.name, Thousands(e.count)), swatch{e.color})
 		}
 		title := textStyle(labelSize, color.Black)
 		title.YAlign = draw.YTop

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/latentlab/latent/metrics"
 	"github.com/latentlab/latent/models"
 	"github.com/latentlab/latent/report"
+	"github.com/latentlab/latent/viz"
 )
 
 func init() { register(newDemoCmd) }
@@ -140,7 +140,7 @@ func demoDataset(full bool) (d *dataset.Dataset, source string, cleanup func(), 
 		if err != nil {
 			return nil, "", cleanup, err
 		}
-		source = fmt.Sprintf("%s (%s test images)", path, thousandsInt(d.Len()))
+		source = fmt.Sprintf("%s (%s test images)", path, viz.Thousands(d.Len()))
 	} else {
 		// The IDX reader opens files by name: copy the built-in pair to a
 		// temporary folder.
@@ -166,7 +166,7 @@ func demoDataset(full bool) (d *dataset.Dataset, source string, cleanup func(), 
 			cleanup()
 			return nil, "", func() {}, fmt.Errorf("the built-in Fashion-MNIST subset: %w", err)
 		}
-		source = fmt.Sprintf("the built-in Fashion-MNIST subset (%s test images)", thousandsInt(d.Len()))
+		source = fmt.Sprintf("the built-in Fashion-MNIST subset (%s test images)", viz.Thousands(d.Len()))
 	}
 	if !d.HasLabels() || !digitClasses(d.Classes, len(fashionClasses)) {
 		cleanup()
@@ -191,7 +191,7 @@ func printDemo(a *app, r *report.Report, out string, took time.Duration) {
 	}
 	fmt.Fprintf(a.stdout, "Wrote the report: %s\nOpen it in a browser: file://%s\n\n", page, filepath.ToSlash(page))
 	w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(w, "%s test images\t%s\t%s\t\n", thousandsInt(r.Data.Used), ae.Name, vae.Name)
+	fmt.Fprintf(w, "%s test images\t%s\t%s\t\n", viz.Thousands(r.Data.Used), ae.Name, vae.Name)
 	row := func(name, key, format string, get func(*report.ModelReport) *float64) {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", name, fmtPtr(format, get(ae)), fmtPtr(format, get(vae)), verdicts[key])
 	}
@@ -219,17 +219,4 @@ func fmtPtr(format string, v *float64) string {
 		return "—"
 	}
 	return fmt.Sprintf(format, *v)
-}
-
-// thousandsInt formats n with commas between groups of digits.
-func thousandsInt(n int) string {
-	s := fmt.Sprint(n)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 && s[i-1] != '-' {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }
