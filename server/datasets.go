@@ -62,21 +62,27 @@ func (s *Server) listDatasets(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getDataset(w http.ResponseWriter, r *http.Request) error {
-	info, err := s.dataset(r.Context(), r.PathValue("id"))
+	info, err := s.resolve(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	if info.Linked() && 4*int64(info.Rows)*int64(info.Dim) <= s.cfg.CacheBytes {
+	if !info.Linked() {
+		writeJSON(w, http.StatusOK, datasetView{Dataset: info, Store: storeWorkspace}.api())
+		return nil
+	}
+	ri, err := s.remoteInfo(r.Context(), info)
+	if err != nil {
+		return err
+	}
+	v := s.overlay(info, ri) // drops a loaded copy of another shape
+	if 4*int64(ri.Rows)*int64(ri.Dim) <= s.cfg.CacheBytes {
 		// Loading tells whether rows are labelled, and with which classes:
 		// the explorer asks for the entry when it opens the dataset. A
 		// collection too large to load is described without them.
 		if _, err := s.cache.get(r.Context(), info.ID); err != nil {
 			return err
 		}
-	}
-	v, err := s.view(r.Context(), info)
-	if err != nil {
-		return err
+		v = s.overlay(info, ri)
 	}
 	writeJSON(w, http.StatusOK, v.api())
 	return nil

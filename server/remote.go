@@ -152,21 +152,31 @@ func (s *Server) view(ctx context.Context, info store.Dataset) (datasetView, err
 // live returns the entry of a linked dataset with the collection's shape
 // as the remote store reports it now.
 func (s *Server) live(ctx context.Context, info store.Dataset) (datasetView, error) {
+	ri, err := s.remoteInfo(ctx, info)
+	if err != nil {
+		return datasetView{}, err
+	}
+	return s.overlay(info, ri), nil
+}
+
+// remoteInfo asks the remote store about the collection of a linked
+// dataset.
+func (s *Server) remoteInfo(ctx context.Context, info store.Dataset) (weaviate.Info, error) {
 	col, ok := collectionOf(info)
 	if !ok {
-		return datasetView{}, errorf(http.StatusServiceUnavailable, CodeUnavailable, "dataset %s is kept in %s, which this server does not read", info.ID, clip(info.Source))
+		return weaviate.Info{}, errorf(http.StatusServiceUnavailable, CodeUnavailable, "dataset %s is kept in %s, which this server does not read", info.ID, clip(info.Source))
 	}
 	if s.remote == nil {
-		return datasetView{}, errorf(http.StatusServiceUnavailable, CodeUnavailable, "dataset %s is the Weaviate collection %s: start the server with --store weaviate://HOST:PORT to open it", info.ID, col)
+		return weaviate.Info{}, errorf(http.StatusServiceUnavailable, CodeUnavailable, "dataset %s is the Weaviate collection %s: start the server with --store weaviate://HOST:PORT to open it", info.ID, col)
 	}
 	ri, err := s.remote.Info(ctx, col)
 	if err != nil {
 		if errors.Is(err, weaviate.ErrNotFound) {
-			return datasetView{}, errorf(http.StatusNotFound, CodeNotFound, "dataset %s: the Weaviate collection %s no longer exists", info.ID, col)
+			return weaviate.Info{}, errorf(http.StatusNotFound, CodeNotFound, "dataset %s: the Weaviate collection %s no longer exists", info.ID, col)
 		}
-		return datasetView{}, remoteErr(err)
+		return weaviate.Info{}, remoteErr(err)
 	}
-	return s.overlay(info, ri), nil
+	return ri, nil
 }
 
 // overlay puts a collection's live shape, and what a loaded copy says
