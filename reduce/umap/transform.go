@@ -118,7 +118,6 @@ func (u *UMAP) meanNeighbourDistance() float64 {
 func transformMemberships(g *knn.Graph, localConn, bandwidth, meanDist float64) []float32 {
 	n, k := g.Len(), g.K
 	w := make([]float32, n*k)
-	meanAll := meanDist
 	lc := max(0, localConn-1)
 	mat32.Parallel(n, rowGrain, func(lo, hi int) {
 		buf := make([]float32, 0, k)
@@ -133,7 +132,7 @@ func transformMemberships(g *knn.Graph, localConn, bandwidth, meanDist float64) 
 			if len(buf) == 0 {
 				continue
 			}
-			rho, sigma := smoothKNN(buf, k, lc, bandwidth, meanAll)
+			rho, sigma := smoothKNN(buf, k, lc, bandwidth, meanDist)
 			for p, j := range idx {
 				if j >= 0 {
 					w[i*k+p] = membership(dist[p], rho, sigma)
