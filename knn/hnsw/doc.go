@@ -59,9 +59,10 @@
 //
 // Fashion-MNIST, 60,000 base images, 10,000 queries, 784 values,
 // euclidean, k=10, M=16, ef_construction=200, one thread, CPU seconds
-// (bench/knn, against hnswlib 0.6.2 in the same run): building takes 25.2 s
-// against hnswlib's 38.2 s (0.66×), and at hnswlib's recall@10 the index
-// answers 1.51× as many queries per CPU-second at ef=10 (recall 0.932),
-// 1.50× at ef=20 (0.979) and 1.69× at ef=50 (0.996). Recall per ef matches
-// hnswlib's to the third decimal.
+// (bench/knn, against hnswlib 0.6.2 in the same run, machine otherwise
+// quiet): building takes 20.5 s against hnswlib's 29.0 s (0.71×; on two
+// threads 10.4 s against 15.8 s wall, 0.66×), and at hnswlib's recall@10
+// the index answers 1.66× as many queries per CPU-second at ef=10 (recall
+// 0.932), 1.65× at ef=20 (0.979) and 1.55× at ef=50 (0.996). Recall per ef
+// matches hnswlib's to the third decimal.
 package hnsw
