@@ -234,3 +234,19 @@ func TestAttractKernelsAgree(t *testing.T) {
 		t.Errorf("generic attractive term differs by %.3g", e)
 	}
 }
+
+// TestFFTWideEmbedding checks the figure DefaultGridSpacing states: on 2,000
+// clustered points spread over ±40 units the default grid's repulsion is
+// within 1.5 % of the exact one.
+func TestFFTWideEmbedding(t *testing.T) {
+	const n = 2000
+	y := embedding(3, n, 2, 40)
+	want, _ := repelWith(newExactRepeller(n, 2, 1), y, n, 2)
+	got, _ := repelWith(newFFTRepeller(n, 2, 1, DefaultGridSpacing, DefaultInterpPoints), y, n, 2)
+	fine, _ := repelWith(newFFTRepeller(n, 2, 1, 1.0/3, 3), y, n, 2)
+	e, ef := relErr(got, want), relErr(fine, want)
+	t.Logf("default grid: R error %.4f; spacing 1/3, 3 points: %.4f", e, ef)
+	if !(e <= 0.015) || !(ef <= e) {
+		t.Errorf("R error %.4f with the default grid (max 0.015), %.4f with the finer one", e, ef)
+	}
+}
